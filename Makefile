@@ -1,0 +1,42 @@
+# One-command entry points. Each target sets up .venv on first use:
+# torch (CPU build) first, then eventx with its dev extras.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup demo test lint model bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev,plots]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Label the sentences of the shipped example article (one JSON line per sentence).
+demo: setup
+	$(VENV)/bin/eventx extract eventx/examples/strike_report.txt
+
+## Run the test suite and the linter.
+test: setup
+	$(PY) -m pytest -q
+	$(VENV)/bin/ruff check .
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+## Rebuild the shipped default model from the corpus (about 15 minutes on 2 CPU cores).
+model: setup
+	$(PY) benchmarks/train_default.py
+
+## Benchmarks: segmentation, accuracy, speed (results under benchmarks/results/).
+bench: setup
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) benchmarks/segmentation.py
+	$(PY) benchmarks/accuracy.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

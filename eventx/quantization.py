@@ -1,0 +1,284 @@
+"""Int8 dynamic quantization on CPU, and the accuracy check that decides when it is default.
+
+Why a check on file: int8 speeds up the encoder's matrix products, but whether a model
+keeps its accuracy is an empirical fact about that model (the shipped MiniLM loses more
+than two macro-F1 points with torch's stock dynamic quantization). Two schemes exist:
+
+- ``"int8"``: every linear layer of the encoder in int8 (fastest);
+- ``"mixed"``: the attention projections (Q/K/V and output) in int8, the feed-forward
+  layers, which are the most sensitive, in fp32.
+
+Both quantize weights per output channel and activations per batch over the full 8-bit
+range (torch's x86 default keeps 7 bits, which doubles the error). `check_quantization`
+measures validation macro-F1 for fp32 and each scheme, `record_check` stores the result as
+``quantization.json`` in the model directory, and ``precision="auto"`` (the default of
+`eventx.load` and ``eventx extract``) then runs the fastest scheme whose macro-F1 stays
+within `MAX_F1_DROP` of fp32, or fp32 when none does or nothing was recorded.
+
+    python -m eventx.quantization models/eventx-minilm     # measure and record
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from eventx.data import AnnotatedArticle
+    from eventx.pipeline import Extractor
+
+CHECK_FILE = "quantization.json"
+MAX_F1_DROP = 0.005
+"""Largest validation macro-F1 loss (absolute: 0.5 point) for a scheme to be the default."""
+SCHEMES = ("int8", "mixed")
+"""Quantization schemes, fastest first."""
+PRECISIONS = ("auto", "fp32", *SCHEMES)
+
+# Which linear layers each scheme quantizes, by the last part of their module name
+# (lean BERT names, then Hugging Face BERT names for the fallback forward).
+_ATTENTION = ("qkv", "q", "kv", "attn_out", "query", "key", "value")
+_SCHEME_LAYERS = {
+    "int8": None,  # every encoder linear layer
+    "mixed": _ATTENTION,
+}
+
+
+def quantize_linear_layers(module: nn.Module, scheme: str = "int8") -> nn.Module:
+    """A copy of ``module`` with int8 dynamic quantization of (some of) its encoder linears.
+
+    Weights are quantized per output channel; activations on the fly per batch, over the
+    full 8-bit range. The pooler and the 4-way head see one vector per sentence and cost
+    nothing, so they stay exact.
+
+    Args:
+        module: A lean BERT (`eventx.runtime`) or a Hugging Face model.
+        scheme: ``"int8"`` (all encoder linears) or ``"mixed"`` (attention only).
+    """
+    import torch
+    from torch import nn
+
+    if scheme not in _SCHEME_LAYERS:
+        raise ValueError(f"unknown quantization scheme {scheme!r}; expected one of {SCHEMES}")
+    wanted = _SCHEME_LAYERS[scheme]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization deprecation notices
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        names = [
+            name for name, m in module.named_modules()
+            if isinstance(m, nn.Linear) and _in_encoder(name)
+            and (wanted is None or name.rsplit(".", 1)[-1] in wanted
+                 or name.endswith("attention.output.dense"))
+        ]
+        engine = torch.backends.quantized.engine
+        if engine not in ("x86", "fbgemm", "onednn"):
+            supported = torch.backends.quantized.supported_engines
+            torch.backends.quantized.engine = "x86" if "x86" in supported else supported[-1]
+        quantized = quantize_dynamic(
+            module, dict.fromkeys(names, per_channel_dynamic_qconfig), dtype=torch.qint8
+        )
+        import torch.ao.nn.quantized.dynamic as nnqd
+
+        full_range = _full_range_class()
+        for m in quantized.modules():
+            if type(m) is nnqd.Linear:
+                m.__class__ = full_range
+    quantized.eval()
+    return quantized
+
+
+def _in_encoder(name: str) -> bool:
+    """Linear layers inside the transformer layers (not embeddings, pooler or head)."""
+    return name.startswith("layers.") or ".encoder.layer." in f".{name}"
+
+
+@functools.cache
+def _full_range_class() -> type:
+    """torch's dynamic quantized Linear, but with activations over all 8 bits.
+
+    torch's x86 kernels default to 7-bit activations (``reduce_range``) to rule out an
+    int16 overflow in AVX2 dot products; on these models the lost bit costs far more
+    accuracy than the rare overflow, and the accuracy check measures the result as run.
+    """
+    import torch
+    import torch.ao.nn.quantized.dynamic as nnqd
+
+    class FullRangeDynamicLinear(nnqd.Linear):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if self._packed_params.dtype != torch.qint8:
+                return super().forward(x)
+            return torch.ops.quantized.linear_dynamic(
+                x, self._packed_params._packed_params, reduce_range=False
+            )
+
+    return FullRangeDynamicLinear
+
+
+@dataclass
+class QuantizationCheck:
+    """The measured effect of each quantization scheme on one model.
+
+    ``schemes`` maps a scheme name to ``{"macro_f1", "f1_drop", "max_abs_prob_diff",
+    "mean_abs_prob_diff", "ok"}``; ``default`` is what ``precision="auto"`` runs.
+    """
+
+    fp32_macro_f1: float
+    schemes: dict[str, dict[str, Any]]
+    n_articles: int
+    n_sentences: int
+    data: str
+    torch_version: str
+    max_f1_drop: float = MAX_F1_DROP
+    default: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        passing = [s for s in SCHEMES if self.schemes.get(s, {}).get("ok")]
+        self.default = passing[0] if passing else "fp32"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_quantization(
+    model: str | os.PathLike[str] | Extractor,
+    articles: str | os.PathLike[str] | list[AnnotatedArticle] | None = None,
+    schemes: tuple[str, ...] = SCHEMES,
+) -> QuantizationCheck:
+    """Score a model in fp32 and in each quantization scheme on the same articles.
+
+    Args:
+        model: A model directory or a loaded `Extractor`.
+        articles: Annotated articles (path or list); default: the corpus validation split.
+        schemes: Schemes to measure.
+    """
+    import numpy as np
+    import torch
+
+    from eventx.corpus import corpus_file
+    from eventx.data import read_articles
+    from eventx.pipeline import Extractor, load
+
+    name = str(articles) if articles is not None else "corpus:validation"
+    if articles is None:
+        articles = read_articles(corpus_file("validation"))
+    elif not isinstance(articles, list):
+        articles = read_articles(articles)
+    base = model if isinstance(model, Extractor) else load(model, precision="fp32")
+    f1, probs = {}, {}
+    for precision in ("fp32", *schemes):
+        f1[precision], probs[precision] = _score(base.with_precision(precision), articles)
+    results = {}
+    for scheme in schemes:
+        diff = np.abs(probs["fp32"] - probs[scheme]) if len(probs["fp32"]) else np.zeros(1)
+        drop = f1["fp32"] - f1[scheme]
+        results[scheme] = {
+            "macro_f1": round(f1[scheme], 6),
+            "f1_drop": round(drop, 6),
+            "max_abs_prob_diff": round(float(diff.max()), 6),
+            "mean_abs_prob_diff": round(float(diff.mean()), 6),
+            "ok": bool(drop <= MAX_F1_DROP + 1e-9),
+        }
+    return QuantizationCheck(
+        fp32_macro_f1=round(f1["fp32"], 6),
+        schemes=results,
+        n_articles=len(articles),
+        n_sentences=len(probs["fp32"]),
+        data=name,
+        torch_version=torch.__version__,
+    )
+
+
+def _score(extractor: Extractor, articles: list[AnnotatedArticle]) -> tuple[float, Any]:
+    """Macro-F1 on gold sentences, and every sentence's probabilities."""
+    from eventx.pipeline import TruncationWarning
+    from eventx.scoring import evaluate
+
+    recorder = _Recorder(extractor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TruncationWarning)  # the same in every precision
+        macro_f1 = evaluate(recorder, articles, n_bootstrap=0).macro_f1
+    return macro_f1, recorder.probabilities()
+
+
+class _Recorder:
+    """Passes the scorer's calls to an extractor and keeps the probabilities it returns."""
+
+    def __init__(self, extractor: Extractor) -> None:
+        self.extractor = extractor
+        self.thresholds = extractor.thresholds
+        self.seen: list[Any] = []
+
+    def predict_proba_articles(self, *args: Any, **kwargs: Any) -> list[list[list[float]]]:
+        out = self.extractor.predict_proba_articles(*args, **kwargs)
+        self.seen.extend(row for article in out for row in article)
+        return out
+
+    def probabilities(self) -> Any:
+        import numpy as np
+
+        return np.asarray(self.seen, dtype=np.float64).reshape(-1, 4)
+
+
+def record_check(directory: str | os.PathLike[str], check: QuantizationCheck) -> Path:
+    """Write ``check`` to ``directory/quantization.json`` (atomically) and return the path."""
+    path = Path(directory) / CHECK_FILE
+    tmp = path.with_name(f".{CHECK_FILE}.tmp")
+    tmp.write_text(json.dumps(check.to_json(), indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def recorded_check(directory: str | os.PathLike[str] | None) -> dict[str, Any] | None:
+    """The recorded check of a model directory, or None when there is none (or unreadable)."""
+    if directory is None:
+        return None
+    try:
+        raw = json.loads((Path(directory) / CHECK_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return raw if isinstance(raw, dict) else None
+
+
+def resolve_precision(precision: str, directory: str | os.PathLike[str] | None) -> str:
+    """Turn ``"auto"`` into the recorded default scheme, else ``"fp32"``.
+
+    Args:
+        precision: ``"auto"``, ``"fp32"``, ``"int8"`` or ``"mixed"``.
+        directory: The model directory (where ``quantization.json`` may be).
+
+    Raises:
+        ValueError: On an unknown precision.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision != "auto":
+        return precision
+    check = recorded_check(directory)
+    default = check.get("default") if check is not None else None
+    passed = check is not None and check.get("schemes", {}).get(default, {}).get("ok") is True
+    return default if default in SCHEMES and passed else "fp32"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m eventx.quantization MODEL_DIR [ARTICLES.jsonl]``: measure and record."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help") or len(args) > 2:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    check = check_quantization(args[0], args[1] if len(args) > 1 else None)
+    path = record_check(args[0], check)
+    print(json.dumps(check.to_json(), indent=2))
+    print(f"written to {path}; precision 'auto' is now {check.default}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Typed training arguments, in the style of `transformers.TrainingArguments`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from eventx.modeling import CONTEXT_MODES, DEFAULT_BASE_MODEL
+
+
+@dataclass
+class TrainingArguments:
+    """Settings of one fine-tuning run.
+
+    Args:
+        output_dir: Where the model (and checkpoints while training) are written.
+        base_model: Hugging Face model id or local path; default is the packaged MiniLM.
+        adapter: ``"lora"`` (small adapter over a frozen encoder) or ``"full"``.
+        context: Second segment shown with each sentence (see `CONTEXT_MODES`).
+        epochs: Maximum number of passes over the training data.
+        learning_rate: Peak learning rate (linear warm-up, then linear decay).
+        batch_size: Training sentences per step.
+        eval_batch_size: Sentences per forward pass when validating.
+        max_length: Token limit per input.
+        warmup_ratio: Share of the steps spent warming up.
+        weight_decay: AdamW weight decay.
+        early_stopping_patience: Stop after this many epochs without a better
+            validation macro-F1 (0 disables early stopping).
+        class_weighting: Weight positives of rare labels up in the loss
+            (``pos_weight = sqrt(negatives / positives)``).
+        lora_r: LoRA rank.
+        lora_alpha: LoRA scaling.
+        lora_dropout: Dropout on the LoRA path.
+        seed: Random seed for initialisation and shuffling.
+        max_steps: Stop after this many optimiser steps in total (-1: no limit); for
+            smoke tests.
+        resume: Continue from ``output_dir/checkpoint`` when it exists.
+        show_progress_bar: Show tqdm bars.
+    """
+
+    output_dir: str
+    base_model: str = DEFAULT_BASE_MODEL
+    adapter: str = "lora"
+    context: str = "none"
+    epochs: int = 15
+    learning_rate: float = 1.5e-4
+    batch_size: int = 32
+    eval_batch_size: int = 128
+    max_length: int = 128
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    early_stopping_patience: int = 4
+    class_weighting: bool = True
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.0
+    seed: int = 42
+    max_steps: int = -1
+    resume: bool = True
+    show_progress_bar: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.adapter not in ("lora", "full"):
+            raise ValueError(f"adapter must be 'lora' or 'full', got {self.adapter!r}")
+        if self.context not in CONTEXT_MODES:
+            raise ValueError(f"context must be one of {CONTEXT_MODES}, got {self.context!r}")
+        if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
+            raise ValueError("epochs, batch_size and learning_rate must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,74 @@
+"""The CLI through the real console entry point (a subprocess, as a user runs it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).parent.parent / "eventx" / "examples" / "strike_report.txt"
+
+
+def run(
+    *args: str, stdin: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "eventx", *args], input=stdin, capture_output=True, text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, timeout=300,
+    )
+
+
+@pytest.mark.parametrize("command", ["extract", "evaluate", "train", "validate"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert "Example" in result.stdout
+
+
+def test_validate_ok_and_bad(tmp_path: Path, articles_path: Path) -> None:
+    ok = run("validate", str(articles_path))
+    assert ok.returncode == 0 and "ok (6 articles" in ok.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "x", "labels": ["riot"]}\n{"id": "a"}\n')
+    result = run("validate", str(articles_path), str(bad), str(articles_path))
+    assert result.returncode == 1
+    assert f"{bad}:1: labels[0]: unknown label 'riot'" in result.stderr
+    assert f"{bad}:2: sentences: missing" in result.stderr
+    assert result.stdout.count("ok (") == 1  # stops at the first bad file
+
+
+def test_extract_plain_text_file(tiny_model_dir: Path) -> None:
+    result = run("extract", str(EXAMPLE), "--model", str(tiny_model_dir))
+    assert result.returncode == 0, result.stderr
+    text = EXAMPLE.read_text()
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) >= 10
+    for row in rows:
+        assert row["article"] == str(EXAMPLE)
+        assert text[row["start"] : row["end"]] == row["text"]
+        assert set(row["scores"]) == {"attack", "strike", "condemnation", "statement"}
+        assert set(row["labels"]) <= set(row["scores"])
+
+
+def test_extract_jsonl_from_stdin(tiny_model_dir: Path) -> None:
+    lines = "\n".join(json.dumps({"id": f"n{i}", "text": t}) for i, t in
+                      enumerate(["Jets struck a depot. Nobody was hurt.", "Calm day."]))
+    result = run("extract", "--jsonl", "-", "--model", str(tiny_model_dir), stdin=lines)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["article"] for r in rows] == ["n0", "n0", "n1"]
+
+
+def test_extract_errors(tmp_path: Path, tiny_model_dir: Path) -> None:
+    missing = run("extract", str(tmp_path / "nope.txt"), "--model", str(tiny_model_dir))
+    assert missing.returncode != 0 and "nope.txt: no such file" in missing.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "fine"}\n{"id": "b"}\n')
+    result = run("extract", "--jsonl", str(bad), "--model", str(tiny_model_dir))
+    assert result.returncode != 0 and f"{bad}:2: text" in result.stderr
+    no_model = run("extract", str(EXAMPLE), "--model", str(tmp_path))
+    assert no_model.returncode != 0 and "eventx_config.json is missing" in no_model.stderr

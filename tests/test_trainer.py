@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eventx.calibration import expected_calibration_error, find_thresholds, fit_temperatures
+from eventx.data import read_articles
+from eventx.modeling import EventClassifier
+from eventx.trainer import CHECKPOINT_DIR, LOG_NAME, Examples, train
+from eventx.training_args import TrainingArguments
+
+
+def test_training_arguments_validate() -> None:
+    with pytest.raises(ValueError, match="adapter"):
+        TrainingArguments(output_dir="x", adapter="qlora")
+    with pytest.raises(ValueError, match="context"):
+        TrainingArguments(output_dir="x", context="page")
+
+
+def test_examples_carry_context(articles_path: Path) -> None:
+    articles = read_articles(articles_path)
+    ex = Examples.from_articles(articles, "previous")
+    assert ex.contexts[0] is None and ex.contexts[1] == articles[0].sentences[0].text
+    assert ex.targets.shape == (len(ex.texts), 4)
+
+
+def test_training_writes_log_config_and_no_leftover_checkpoint(tiny_model_dir: Path) -> None:
+    log = [json.loads(x) for x in (tiny_model_dir / LOG_NAME).read_text().splitlines()]
+    assert [r["epoch"] for r in log] == [1, 2]
+    assert all("dev_macro_f1" in r and r["train_loss"] > 0 for r in log)
+    assert not (tiny_model_dir / CHECKPOINT_DIR).exists()
+    config = json.loads((tiny_model_dir / "eventx_config.json").read_text())
+    assert {"ece_before", "ece_after", "macro_f1"} <= set(config["scores"]["calibration"])
+
+
+def test_resume_from_checkpoint(tmp_path: Path, articles_path: Path, monkeypatch) -> None:
+    import eventx.trainer as trainer_module
+
+    args = TrainingArguments(output_dir=str(tmp_path / "r"), epochs=3, batch_size=8,
+                             learning_rate=1e-3, max_length=48, seed=5,
+                             show_progress_bar=False, early_stopping_patience=0)
+    reference = train(articles_path, articles_path, args)
+    ref_probs = reference.predict_proba(["Jets bombed the depot."])
+
+    class Interrupt(Exception):
+        pass
+
+    real_calibrate = trainer_module.calibrate
+    calls = {"epochs": 0}
+    real_macro = trainer_module.macro_f1
+
+    def macro_then_interrupt(*a, **k):
+        calls["epochs"] += 1
+        if calls["epochs"] == 3:  # third validation = after epoch 2 of 3: die before saving
+            raise Interrupt
+        return real_macro(*a, **k)
+
+    monkeypatch.setattr(trainer_module, "macro_f1", macro_then_interrupt)
+    with pytest.raises(Interrupt):
+        train(articles_path, articles_path,
+              TrainingArguments(**{**args.to_dict(), "output_dir": str(tmp_path / "s")}))
+    assert (tmp_path / "s" / CHECKPOINT_DIR / "state.pt").is_file()
+    monkeypatch.setattr(trainer_module, "macro_f1", real_macro)
+    monkeypatch.setattr(trainer_module, "calibrate", real_calibrate)
+    resumed = train(articles_path, articles_path,
+                    TrainingArguments(**{**args.to_dict(), "output_dir": str(tmp_path / "s")}))
+    log = (tmp_path / "s" / LOG_NAME).read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in log] == [1, 2, 3]
+    assert np.allclose(resumed.predict_proba(["Jets bombed the depot."]).numpy(),
+                       ref_probs.numpy(), atol=1e-4)
+    assert isinstance(EventClassifier.from_pretrained(tmp_path / "s"), EventClassifier)
+
+
+def test_calibration_helpers() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=(400, 2)).astype(float)
+    logits = 4 * ((y * 2 - 1) + rng.normal(0, 1, size=y.shape))  # true log-odds are half
+    temps = fit_temperatures(logits, y)
+    assert all(1.5 < t < 2.7 for t in temps)
+    raw = 1 / (1 + np.exp(-logits))
+    calibrated = 1 / (1 + np.exp(-logits / np.asarray(temps)))
+    assert expected_calibration_error(calibrated, y) < expected_calibration_error(raw, y)
+    probs = np.array([[0.9], [0.8], [0.3], [0.2]])
+    assert find_thresholds(probs, np.array([[1], [1], [0], [0]]))[0] == pytest.approx(0.5)
+    assert find_thresholds(probs, np.array([[1], [1], [1], [0]]))[0] <= 0.3
