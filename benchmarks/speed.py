@@ -305,11 +305,14 @@ def render(model, note, threads, best, runs, check, check_seconds, default_preci
         f"{len(runs['pipeline-b1'])} rounds alternating; the best round is shown.",
         "",
         "| configuration | sentences/s | x pipeline b32 | x pipeline b1 | peak memory | "
-        "rounds (sentences/s) |",
+        "rounds: sentences/s (x pipeline b32 of the same round) |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for config, res in best.items():
-        rounds = ", ".join(f"{r['per_second']:.0f}" for r in runs[config])
+        rounds = ", ".join(
+            f"{r['per_second']:.0f} ({r['per_second'] / p['per_second']:.2f})"
+            for r, p in zip(runs[config], runs["pipeline-b32"])
+        )
         lines.append(
             f"| {names[config]} | {res['per_second']:.0f} | {res['per_second'] / b32:.2f} | "
             f"{res['per_second'] / b1:.2f} | {res['peak_rss_mb']:.0f} MB | {rounds} |"

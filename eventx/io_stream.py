@@ -131,6 +131,17 @@ def sentence_record(article: str | None, sentence: Any) -> dict[str, Any]:
     return {"article": article, **sentence.to_json()}
 
 
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file in ``target``'s directory (so the rename is atomic), with the
+    permissions a plainly created file would get (mkstemp's are owner-only)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    return fd, tmp
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success it replaces ``path``.
@@ -141,9 +152,8 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
         path: The final output file.
         mode: ``"w"`` (UTF-8 text) or ``"wb"``.
     """
+    fd, tmp = _temporary_beside(Path(path))
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f
@@ -163,8 +173,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     It replaces ``path`` on success and is removed on failure.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _temporary_beside(target)
     os.close(fd)
     try:
         yield Path(tmp)

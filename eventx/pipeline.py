@@ -292,6 +292,8 @@ class Extractor:
     def _run_chunk(
         self, chunk: list[tuple[str | None, str]], batch_size: int
     ) -> Iterator[Document]:
+        from eventx.runtime import release_memory
+
         spans_per_doc: list[list[tuple[int, int]]] = []
         texts: list[str] = []
         contexts: list[str | None] = []
@@ -311,6 +313,7 @@ class Extractor:
         probs = self._probabilities(texts, contexts if mode != "none" else None, batch_size,
                                     where=where)
         labels, scores = self._decisions(probs)
+        release_memory()
         k = 0
         for (art_id, text), spans in zip(chunk, spans_per_doc):
             sentences = [

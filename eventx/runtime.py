@@ -76,6 +76,31 @@ def set_threads(threads: int | None = None) -> int:
     return n
 
 
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None elsewhere."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the operating system (glibc only).
+
+    Batches of every shape leave glibc's heap fragmented: without this, a long run's
+    resident memory creeps up by tens of MB per thousand sentences although nothing
+    is alive; after each chunk of articles it returns to the model's own footprint.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 # --------------------------------------------------------------------------- components
 @dataclass
 class Components:
