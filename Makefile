@@ -28,7 +28,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-## Rebuild the shipped default model from the corpus (about 15 minutes on 2 CPU cores).
+## Rebuild the shipped default model from the corpus: 3 seeds, each ~27 min on 2 busy CPU cores.
 model: setup
 	$(PY) benchmarks/train_default.py
 
