@@ -310,11 +310,11 @@ def read_articles(path: str | os.PathLike[str]) -> list[AnnotatedArticle]:
 
 def write_articles(articles: Iterable[AnnotatedArticle], path: str | os.PathLike[str]) -> None:
     """Write articles as SPEC-format JSONL (with offsets), atomically."""
-    tmp = Path(f"{path}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    from eventx.io_stream import atomic_output  # io_stream imports this module
+
+    with atomic_output(path) as f:
         for article in articles:
             f.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
 
 
 def iter_texts(path: str | os.PathLike[str]) -> Iterator[tuple[str, str]]:

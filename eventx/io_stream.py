@@ -152,8 +152,8 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
         path: The final output file.
         mode: ``"w"`` (UTF-8 text) or ``"wb"``.
     """
-    fd, tmp = _temporary_beside(Path(path))
     target = Path(path)
+    fd, tmp = _temporary_beside(target)
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f
