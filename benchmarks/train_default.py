@@ -39,7 +39,7 @@ RECIPE = TrainingArguments(
     adapter="lora",
     context="none",
     epochs=8,
-    learning_rate=1.5e-4,
+    learning_rate=2e-4,
     batch_size=32,
     lora_r=16,
     lora_alpha=32,
@@ -61,6 +61,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "default")
     parser.add_argument("--epochs", type=int, default=RECIPE.epochs)
     parser.add_argument("--lr", type=float, default=RECIPE.learning_rate)
+    parser.add_argument("--adapter", choices=("lora", "full"), default=RECIPE.adapter)
+    parser.add_argument("--context", default=RECIPE.context,
+                        help="second segment: none, previous, title or neighbours")
     parser.add_argument("--no-ship", action="store_true", help="train and score only")
     parser.add_argument("--ship-only", action="store_true", help="ship already-scored runs")
     args = parser.parse_args()
@@ -73,10 +76,13 @@ def main() -> int:
             t0 = time.time()
             train(corpus_file("train"), corpus_file("validation"),
                   replace(RECIPE, output_dir=str(out), seed=seed, epochs=args.epochs,
-                          learning_rate=args.lr))
+                          learning_rate=args.lr, adapter=args.adapter,
+                          context=args.context, show_progress_bar=False))
             minutes = round((time.time() - t0) / 60, 1)
             result = score(out)
             result["minutes"] = minutes
+            result["recipe"] = {"adapter": args.adapter, "context": args.context,
+                                "epochs": args.epochs, "learning_rate": args.lr}
             scores.write_text(json.dumps(result, indent=2) + "\n")
         runs[seed] = json.loads(scores.read_text())
         print(f"seed {seed}: " + "  ".join(f"{s} {runs[seed][s]['macro_f1']:.4f}"
@@ -102,7 +108,7 @@ def main() -> int:
     }
     config["scores"]["train_minutes"] = [runs[k]["minutes"] for k in runs]
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    for leftover in ("training_log.jsonl", "scores.json"):
+    for leftover in ("training_log.jsonl", "scores.json", "scores_temperature.json"):
         (args.out / leftover).unlink(missing_ok=True)
     card = model_card.render(config, {s: runs[best][s] for s in SPLITS}, per_seed)
     model_card.write(args.out, card)

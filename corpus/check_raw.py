@@ -23,7 +23,8 @@ REGISTERS = (
     "wire", "feature", "regional", "press_release", "translated",
     "liveblog", "bulletin", "monitor", "analysis",
 )
-DOMAINS = ("conflict", "labour", "sport", "markets", "health", "politics", "disaster", "courts")
+DOMAINS = ("conflict", "labour", "sport", "markets", "health", "politics", "disaster", "courts",
+           "crime", "protest", "security")
 TAGS = (
     "confuser", "hypothetical", "anaphora", "victim_calls_attack", "passive", "denial",
     "claim", "nested_attribution", "trailing_source", "long", "casualties", "convention",

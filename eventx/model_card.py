@@ -59,8 +59,11 @@ def render(
         "# eventx default model",
         "",
         "Multi-label sentence classifier for news: `attack`, `strike`, `condemnation`, "
-        "`statement` (empty set = no event), with per-label temperature calibration and "
-        "thresholds chosen on the validation split.",
+        "`statement` (empty set = no event). Probabilities are calibrated on the validation "
+        "split, " + ("fusing the encoder's logit with the keyword coder's score per label "
+                     "(`eventx.fusion`)" if config.get("fusion") else
+                     "by per-label temperature scaling")
+        + "; per-label thresholds are chosen there too.",
         "",
         "## Model",
         "",
@@ -72,7 +75,8 @@ def render(
         f"- Context given with each sentence: `{config['context']}`",
         f"- Max length: {config['max_length']} tokens",
         f"- Thresholds: {dict(zip(LABELS, config['thresholds']))}",
-        f"- Temperatures: {dict(zip(LABELS, config['temperatures']))}",
+        *(_fusion_lines(config["fusion"]) if config.get("fusion") else
+          [f"- Temperatures: {dict(zip(LABELS, config['temperatures']))}"]),
         "",
         "## Training",
         "",
@@ -102,19 +106,38 @@ def render(
                   + (f", ECE {metrics['ece']:.3f}" if "ece" in metrics else ""), "",
                   per_label_table(metrics), ""]
     if validation:
+        method = validation.get("method", "temperature scaling")
         lines += ["### Calibration (validation)", "",
-                  f"Expected calibration error {validation.get('ece_before')} before and "
-                  f"{validation.get('ece_after')} after temperature scaling.", ""]
+                  f"Expected calibration error: {validation.get('ece_before')} for the raw "
+                  "sigmoid, "
+                  + (f"{validation['ece_temperature']} after temperature scaling, "
+                     if "ece_temperature" in validation else "")
+                  + f"{validation.get('ece_after')} after {method} (the model's calibration). "
+                  f"Validation macro-F1 {validation.get('macro_f1')}"
+                  + (f" ({validation['macro_f1_temperature']} with temperatures only)"
+                     if "macro_f1_temperature" in validation else "") + ".", ""]
     lines += [
         "## Limitations",
         "",
         "- Trained on news written for eventx; real wire copy has far fewer event "
         "sentences. See `benchmarks/results/accuracy.md` for scores on external news.",
+        "- Fused probabilities need the keyword coder's score of each sentence; sentences "
+        "passed on their own (`predict_sentences`) are scored without the article's "
+        "earlier sentences as context.",
         "- English only. Labels follow ANNOTATION.md v1.1: a trailing \"..., X said\" is "
         "not a statement; labour strikes and sport are not events.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _fusion_lines(fusion: dict) -> list[str]:
+    """The fused calibration's weights, one line per label."""
+    lines = ["- Calibration: rule fusion, p = sigmoid(a * logit + b * keyword score + c):"]
+    for lab, a, b, c in zip(LABELS, fusion["logit_weight"], fusion["rule_weight"],
+                            fusion["bias"]):
+        lines.append(f"  - `{lab}`: a = {a:.3f}, b = {b:.3f}, c = {c:.3f}")
+    return lines
 
 
 def write(directory: str | Path, text: str) -> Path:

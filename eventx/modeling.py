@@ -2,9 +2,10 @@
 
 `EventClassifier` wraps a `transformers` sequence-classification model and its fast
 tokenizer together with what eventx needs beside them: the label schema, per-label
-decision thresholds, per-label temperature calibration, the context mode, and the
-identity of the base encoder. It saves and loads like a Hugging Face model; a LoRA
-adapter is saved as the adapter only, so a shipped model stays small.
+decision thresholds, calibration (per-label temperatures, or the rule fusion of
+`eventx.fusion`), the context mode, and the identity of the base encoder. It saves and
+loads like a Hugging Face model; a LoRA adapter is saved as the adapter only, so a
+shipped model stays small.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from eventx.labels import ID2LABEL, LABEL2ID, LABELS
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
@@ -78,6 +80,7 @@ class EventxConfig:
     max_length: int = 128
     thresholds: list[float] = field(default_factory=lambda: [0.5] * len(LABELS))
     temperatures: list[float] = field(default_factory=lambda: [1.0] * len(LABELS))
+    fusion: dict[str, Any] | None = None
     format_version: int = FORMAT_VERSION
     eventx_version: str = ""
     training: dict[str, Any] = field(default_factory=dict)
@@ -323,16 +326,34 @@ class EventClassifier:
         contexts: Sequence[str | None] | None = None,
         batch_size: int = 64,
         truncated: list[int] | None = None,
+        rule_scores: np.ndarray | None = None,
     ) -> torch.Tensor:
-        """Calibrated per-label probabilities, shape ``(len(texts), len(LABELS))``."""
-        return self.calibrate(self.logits(texts, contexts, batch_size, truncated))
+        """Calibrated per-label probabilities, shape ``(len(texts), len(LABELS))``.
 
-    def calibrate(self, logits: torch.Tensor) -> torch.Tensor:
-        """Apply the per-label temperatures and the sigmoid."""
+        Args:
+            texts: Sentences.
+            contexts: Optional second segment per sentence.
+            batch_size: Sentences per forward pass.
+            truncated: If given, indices of sentences cut at the token limit are appended.
+            rule_scores: Keyword-coder scores in article context (`eventx.fusion`); by
+                default each sentence is scored on its own.
+        """
+        return self.calibrate(self.logits(texts, contexts, batch_size, truncated), texts,
+                              rule_scores)
+
+    def calibrate(
+        self,
+        logits: torch.Tensor,
+        texts: Sequence[str],
+        rule_scores: np.ndarray | None = None,
+    ) -> torch.Tensor:
+        """Probabilities from logits: rule fusion if the model has it, else temperatures."""
         import torch
 
-        temps = torch.tensor(self.config.temperatures, dtype=logits.dtype)
-        return torch.sigmoid(logits / temps)
+        from eventx.fusion import calibrated_probabilities
+
+        probs = calibrated_probabilities(self.config, logits.numpy(), texts, rule_scores)
+        return torch.from_numpy(probs).to(logits.dtype)
 
     def decide(self, probs: torch.Tensor) -> torch.Tensor:
         """Boolean label decisions from calibrated probabilities and the thresholds."""

@@ -234,6 +234,9 @@ class Extractor:
     ) -> list[Sentence]:
         """Label pre-split sentences (offsets are into each sentence itself).
 
+        A model's context segment (if it uses one) comes from the neighbouring sentences
+        of the list; the keyword scores of rule fusion take each sentence on its own.
+
         Args:
             sentences: Sentence strings.
             contexts: Optional context segment per sentence (for models trained with one).
@@ -281,7 +284,8 @@ class Extractor:
                     texts.append(s)
                     contexts.append(context_for(sents, i, self.config.context, title))
             probs = self._probabilities(texts, contexts if use_ctx else None,
-                                        batch_size or self.batch_size).tolist()
+                                        batch_size or self.batch_size,
+                                        rule_scores=self._rule_scores(chunk)).tolist()
             j = 0
             for _, sents in chunk:
                 out.append(probs[j : j + len(sents)])
@@ -310,8 +314,11 @@ class Extractor:
             if mode != "none":
                 title = split_title(text) if mode == "title" else None
                 contexts.extend(context_for(sents, i, mode, title) for i in range(len(sents)))
+        rules = self._rule_scores(
+            [(None, texts[a:b]) for a, b in _bounds([len(sp) for sp in spans_per_doc])]
+        )
         probs = self._probabilities(texts, contexts if mode != "none" else None, batch_size,
-                                    where=where)
+                                    where=where, rule_scores=rules)
         labels, scores = self._decisions(probs)
         release_memory()
         k = 0
@@ -329,9 +336,10 @@ class Extractor:
         contexts: Sequence[str | None] | None,
         batch_size: int,
         where: Sequence[tuple[str | None, int, int]] | None = None,
+        rule_scores: np.ndarray | None = None,
     ) -> np.ndarray:
         truncated: list[int] = []
-        probs = self.scorer.probabilities(texts, contexts, batch_size, truncated)
+        probs = self.scorer.probabilities(texts, contexts, batch_size, truncated, rule_scores)
         for i in sorted(truncated):
             art, start, end = where[i] if where else (None, 0, len(texts[i]))
             name = f"article {art!r}: " if art is not None else ""
@@ -341,6 +349,16 @@ class Extractor:
                 TruncationWarning, stacklevel=4,
             )
         return probs
+
+    def _rule_scores(
+        self, articles: Sequence[tuple[str | None, Sequence[str]]]
+    ) -> np.ndarray | None:
+        """Keyword-coder scores in article context, for a model with rule fusion."""
+        if not self.config.fusion:
+            return None
+        from eventx.fusion import article_rule_scores
+
+        return article_rule_scores(articles)
 
     def _decisions(self, probs: np.ndarray) -> tuple[list[list[str]], list[dict[str, float]]]:
         """Labels (probability >= threshold) and 4-decimal scores for every row at once."""
@@ -352,6 +370,15 @@ class Extractor:
         labels = [[lab for lab, y in zip(LABELS, row) if y] for row in on]
         scores = [dict(zip(LABELS, row)) for row in rounded]
         return labels, scores
+
+
+def _bounds(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """``(start, end)`` of consecutive runs of the given sizes."""
+    out, start = [], 0
+    for n in sizes:
+        out.append((start, start + n))
+        start += n
+    return out
 
 
 def load(

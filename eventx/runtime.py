@@ -546,6 +546,7 @@ class Scorer:
         contexts: Sequence[str | None] | None = None,
         batch_size: int = 64,
         truncated: list[int] | None = None,
+        rule_scores: np.ndarray | None = None,
     ) -> np.ndarray:
         """Calibrated per-label probabilities, shape ``(len(texts), len(LABELS))``.
 
@@ -555,9 +556,13 @@ class Scorer:
             batch_size: Most sentences per forward pass.
             truncated: If given, indices of sentences cut at the token limit are
                 appended to it.
+            rule_scores: Keyword-coder scores in article context, for models with rule
+                fusion; by default each sentence is scored on its own.
         """
         import numpy as np
         import torch
+
+        from eventx.fusion import calibrated_probabilities
 
         if not texts:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
@@ -584,8 +589,7 @@ class Scorer:
                     inputs["token_type_ids"] = torch.from_numpy(types)
                 out = self.module(**inputs)
                 logits[idx] = (out if self.lean else out.logits).float().numpy()
-        temps = np.asarray(self.config.temperatures, dtype=np.float32)
-        return 1.0 / (1.0 + np.exp(-logits / temps))
+        return calibrated_probabilities(self.config, logits, texts, rule_scores)
 
     def _encode(
         self,

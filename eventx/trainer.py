@@ -3,7 +3,8 @@
 One plain PyTorch loop, kept small so it is easy to read and to resume: length-bucketed
 batches, AdamW with linear warm-up and decay, weighted BCE for rare labels, validation
 macro-F1 after every epoch with early stopping, a checkpoint after every epoch, then
-temperature calibration and per-label thresholds fitted on the validation split.
+calibration (temperatures, and the rule fusion of `eventx.fusion`) and per-label
+thresholds fitted on the validation split.
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ def _as_articles(data: str | Path | Sequence[AnnotatedArticle]) -> list[Annotate
     return read_articles(data) if isinstance(data, (str, Path)) else list(data)
 
 
+def _rule_scores(articles: Sequence[AnnotatedArticle]) -> np.ndarray:
+    """Keyword-coder scores of every sentence, read article by article (`eventx.fusion`)."""
+    from eventx.fusion import article_rule_scores
+
+    return article_rule_scores([(a.title, [s.text for s in a.sentences]) for a in articles])
+
+
 def macro_f1(targets: np.ndarray, decisions: np.ndarray) -> tuple[float, list[float]]:
     """Macro-F1 over labels and the per-label F1 (scikit-learn, zero_division=0)."""
     from sklearn.metrics import f1_score
@@ -116,7 +124,8 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     _seed_everything(args.seed)
     train_ex = Examples.from_articles(_as_articles(train_data), args.context)
-    dev_ex = Examples.from_articles(_as_articles(dev_data), args.context)
+    dev_articles = _as_articles(dev_data)
+    dev_ex = Examples.from_articles(dev_articles, args.context)
     if not train_ex.texts or not dev_ex.texts:
         raise ValueError("training and validation data must each hold at least one sentence")
 
@@ -245,7 +254,8 @@ def train(
     model.eval()
     dev_logits = clf.logits(dev_ex.texts, dev_ex.contexts if use_ctx else None,
                             args.eval_batch_size).numpy()
-    fit_report = calibrate(clf, dev_logits, dev_ex.targets)
+    dev_rules = _rule_scores(dev_articles) if args.rule_fusion else None
+    fit_report = calibrate(clf, dev_logits, dev_ex.targets, dev_rules)
     clf.config.training = {
         **args.to_dict(), "best_epoch": state["best_epoch"], "epochs_run": state["epoch"],
         "train_sentences": len(train_ex.texts), "dev_sentences": len(dev_ex.texts),
@@ -257,26 +267,79 @@ def train(
     return clf
 
 
-def calibrate(clf: EventClassifier, dev_logits: np.ndarray, dev_targets: np.ndarray) -> dict[
-    str, Any
-]:
-    """Fit temperatures and thresholds on validation logits; store them in ``clf.config``.
+def calibrate(
+    clf: EventClassifier,
+    dev_logits: np.ndarray,
+    dev_targets: np.ndarray,
+    dev_rules: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Fit calibration and thresholds on validation logits; store them in ``clf.config``.
+
+    Temperatures are always fitted; with ``dev_rules`` (keyword-coder scores of the same
+    sentences) the rule fusion of `eventx.fusion` is fitted too and becomes the model's
+    calibration. Thresholds are chosen on the final probabilities.
 
     Returns:
         Validation macro-F1 and ECE before and after, for the model card.
     """
+    from eventx.fusion import RuleFusion
+
     raw = 1.0 / (1.0 + np.exp(-dev_logits))
     temps = fit_temperatures(dev_logits, dev_targets)
-    probs = apply_temperatures(dev_logits, temps)
-    thresholds = find_thresholds(probs, dev_targets)
+    scaled = apply_temperatures(dev_logits, temps)
     clf.config.temperatures = temps
+    clf.config.fusion = None
+    probs = scaled
+    if dev_rules is not None:
+        fusion = RuleFusion.fit(dev_logits, dev_rules, dev_targets)
+        clf.config.fusion = fusion.to_dict()
+        probs = fusion.probabilities(dev_logits, dev_rules)
+    thresholds = find_thresholds(probs, dev_targets)
     clf.config.thresholds = thresholds
     f1_before, _ = macro_f1(dev_targets, raw >= 0.5)
+    f1_scaled, _ = macro_f1(dev_targets, scaled >= np.asarray(find_thresholds(scaled, dev_targets)))
     f1_after, per_label = macro_f1(dev_targets, probs >= np.asarray(thresholds)[None, :])
     return {
+        "method": "rule fusion" if dev_rules is not None else "temperature scaling",
         "macro_f1_at_0.5": round(f1_before, 4),
+        "macro_f1_temperature": round(f1_scaled, 4),
         "macro_f1": round(f1_after, 4),
         "f1": {lab: round(v, 4) for lab, v in zip(LABELS, per_label)},
         "ece_before": round(expected_calibration_error(raw, dev_targets), 4),
+        "ece_temperature": round(expected_calibration_error(scaled, dev_targets), 4),
         "ece_after": round(expected_calibration_error(probs, dev_targets), 4),
     }
+
+
+def recalibrate(
+    model_dir: str | Path,
+    dev_data: str | Path | Sequence[AnnotatedArticle],
+    rule_fusion: bool = True,
+    batch_size: int = 128,
+) -> dict[str, Any]:
+    """Refit a saved model's calibration and thresholds on validation articles.
+
+    The ``find-threshold`` step on its own: weights are untouched, only
+    ``eventx_config.json`` is rewritten. Use it after changing the validation data, or to
+    add (or drop) rule fusion on a model trained without it.
+
+    Args:
+        model_dir: A directory written by `train` or `EventClassifier.save_pretrained`.
+        dev_data: Validation articles (a JSONL path or loaded articles).
+        rule_fusion: Fit the rule fusion of `eventx.fusion` (else temperatures only).
+        batch_size: Sentences per forward pass.
+
+    Returns:
+        The calibration report also stored under ``scores["calibration"]``.
+    """
+    clf = EventClassifier.from_pretrained(model_dir)
+    articles = _as_articles(dev_data)
+    ex = Examples.from_articles(articles, clf.config.context)
+    if not ex.texts:
+        raise ValueError("validation data must hold at least one sentence")
+    use_ctx = clf.config.context != "none"
+    logits = clf.logits(ex.texts, ex.contexts if use_ctx else None, batch_size).numpy()
+    report = calibrate(clf, logits, ex.targets, _rule_scores(articles) if rule_fusion else None)
+    clf.config.scores["calibration"] = report
+    clf.config.save(model_dir)
+    return report

@@ -31,6 +31,8 @@ class TrainingArguments:
         lora_r: LoRA rank.
         lora_alpha: LoRA scaling.
         lora_dropout: Dropout on the LoRA path.
+        rule_fusion: Fuse the encoder's logits with the keyword coder's scores
+            (`eventx.fusion`), fitted on validation; False keeps temperature scaling.
         seed: Random seed for initialisation and shuffling.
         max_steps: Stop after this many optimiser steps in total (-1: no limit); for
             smoke tests.
@@ -42,18 +44,19 @@ class TrainingArguments:
     base_model: str = DEFAULT_BASE_MODEL
     adapter: str = "lora"
     context: str = "none"
-    epochs: int = 15
-    learning_rate: float = 1.5e-4
+    epochs: int = 8
+    learning_rate: float = 2e-4
     batch_size: int = 32
     eval_batch_size: int = 128
     max_length: int = 128
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
-    early_stopping_patience: int = 4
+    early_stopping_patience: int = 3
     class_weighting: bool = True
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.0
+    rule_fusion: bool = True
     seed: int = 42
     max_steps: int = -1
     resume: bool = True

@@ -22,7 +22,7 @@ def run(
     )
 
 
-@pytest.mark.parametrize("command", ["extract", "evaluate", "train", "validate"])
+@pytest.mark.parametrize("command", ["extract", "evaluate", "train", "calibrate", "validate"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0
@@ -72,3 +72,27 @@ def test_extract_errors(tmp_path: Path, tiny_model_dir: Path) -> None:
     assert result.returncode != 0 and f"{bad}:2: text" in result.stderr
     no_model = run("extract", str(EXAMPLE), "--model", str(tmp_path))
     assert no_model.returncode != 0 and "eventx_config.json is missing" in no_model.stderr
+
+
+def test_calibrate_rewrites_config_only(tmp_path: Path, tiny_model_dir: Path,
+                                        articles_path: Path) -> None:
+    import shutil
+
+    model = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, model)
+    weights = {p.name: p.read_bytes() for p in model.glob("*.safetensors")}
+    result = run("calibrate", str(model), "--dev", str(articles_path), "--no-rule-fusion")
+    assert result.returncode == 0, result.stderr
+    assert "temperature scaling" in result.stderr
+    config = json.loads((model / "eventx_config.json").read_text())
+    assert config["fusion"] is None
+    assert config["scores"]["calibration"]["method"] == "temperature scaling"
+    assert {p.name: p.read_bytes() for p in model.glob("*.safetensors")} == weights
+
+    bad = tmp_path / "dev.jsonl"
+    bad.write_text('{"id": "a", "sentences": [{"text": "x", "labels": ["riot"]}]}\n')
+    result = run("calibrate", str(model), "--dev", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:1:" in result.stderr and "riot" in result.stderr
+    missing = run("calibrate", str(tmp_path / "nope"), "--dev", str(articles_path))
+    assert missing.returncode == 1 and "does not exist" in missing.stderr

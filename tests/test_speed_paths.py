@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eventx.fusion import article_rule_scores
 from eventx.labels import LABELS
 from eventx.modeling import EventClassifier
 from eventx.pipeline import Extractor, load
@@ -149,7 +150,9 @@ def test_int8_documents_have_exact_offsets_and_thresholded_labels(
     int8 = extractor.with_precision("int8")
     doc = int8.extract(text, id="x")
     assert [s.text for s in doc.sentences] == [text[s.start : s.end] for s in doc.sentences]
-    probs = int8.scorer.probabilities([s.text for s in doc.sentences])
+    texts = [s.text for s in doc.sentences]
+    # extract() reads the sentences as one article: the rule scores carry its context.
+    probs = int8.scorer.probabilities(texts, rule_scores=article_rule_scores([(None, texts)]))
     for s, row in zip(doc.sentences, probs):
         assert s.labels == [lab for lab, p, t in zip(LABELS, row, int8.thresholds) if p >= t]
         assert s.scores == {lab: round(float(p), 4) for lab, p in zip(LABELS, row)}

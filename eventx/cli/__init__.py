@@ -1,11 +1,11 @@
-"""Command line: ``eventx extract | evaluate | train | validate | find-threshold``.
+"""Command line: ``eventx extract | evaluate | train | calibrate | validate``.
 
 One module per command, each registering itself on the shared typer app.
 """
 
 from __future__ import annotations
 
-from eventx.cli import evaluate, extract, train, validate  # noqa: F401  (registers commands)
+from eventx.cli import calibrate, evaluate, extract, train, validate  # noqa: F401  (registers commands)
 from eventx.cli._app import app
 
 

@@ -12,7 +12,7 @@ from eventx.cli._app import app, fail, note
 @app.command(
     epilog=(
         "Example: eventx train --train train.jsonl --dev dev.jsonl --out models/mine "
-        "--epochs 15 --seed 1"
+        "--epochs 8 --seed 1"
     ),
 )
 def train(
@@ -24,14 +24,18 @@ def train(
     ),
     adapter: str = typer.Option("lora", "--adapter", help="lora or full fine-tuning."),
     context: str = typer.Option("none", "--context", help="none, previous, title, neighbours."),
-    epochs: int = typer.Option(15, "--epochs"),
-    learning_rate: float = typer.Option(1.5e-4, "--lr", "--learning-rate"),
+    epochs: int = typer.Option(8, "--epochs"),
+    learning_rate: float = typer.Option(2e-4, "--lr", "--learning-rate"),
     batch_size: int = typer.Option(32, "--batch-size"),
     max_length: int = typer.Option(128, "--max-length"),
-    patience: int = typer.Option(4, "--patience", help="Early-stopping patience (0: off)."),
+    patience: int = typer.Option(3, "--patience", help="Early-stopping patience (0: off)."),
     seed: int = typer.Option(42, "--seed"),
     max_steps: int = typer.Option(-1, "--max-steps", help="Stop after N steps (smoke tests)."),
     no_class_weights: bool = typer.Option(False, "--no-class-weights"),
+    no_rule_fusion: bool = typer.Option(
+        False, "--no-rule-fusion",
+        help="Calibrate with temperatures only, without the keyword coder's scores.",
+    ),
     no_resume: bool = typer.Option(False, "--no-resume", help="Ignore an existing checkpoint."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
 ) -> None:
@@ -46,6 +50,7 @@ def train(
             epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
             max_length=max_length, early_stopping_patience=patience, seed=seed,
             max_steps=max_steps, class_weighting=not no_class_weights, resume=not no_resume,
+            rule_fusion=not no_rule_fusion,
             show_progress_bar=not quiet,
         )
         train_articles = read_articles(train_file)

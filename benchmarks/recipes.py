@@ -1,0 +1,150 @@
+"""Compare training recipes (context, LoRA vs full fine-tuning) on the corpus splits.
+
+    python benchmarks/train_default.py --seeds 0 --no-ship --work runs/exp/NAME \
+        --epochs 6 --lr 2e-4 --adapter lora --context previous
+    python benchmarks/recipes.py [--runs runs/exp] [--rescore] [--note "..."]
+
+Reads every ``RUNS/NAME/seedN/scores.json`` written by ``train_default.py`` and prints a
+table of validation / test / test_unseen macro-F1, the minutes each run trained, seconds
+per epoch and the size of the saved weights; writes ``benchmarks/results/recipes.md`` and
+``recipes.json``. ``--rescore`` first recalibrates every run twice on the validation
+split, with temperatures only and with rule fusion (`eventx.fusion`), and scores both, so
+the table also shows what fusion adds. Recipes are chosen on validation and test_unseen
+only: nothing here reads external benchmark data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+RESULTS = ROOT / "benchmarks" / "results"
+SPLITS = ("validation", "test", "test_unseen")
+WEIGHT_FILES = ("adapter_model.safetensors", "model.safetensors")
+
+
+def _weights_mb(run_dir: Path) -> float:
+    return sum((run_dir / f).stat().st_size for f in WEIGHT_FILES if (run_dir / f).exists()) / 1e6
+
+
+def _seconds_per_epoch(run_dir: Path) -> float | None:
+    config = json.loads((run_dir / "eventx_config.json").read_text())
+    history = config.get("training", {}).get("history", [])
+    return statistics.mean(r["seconds"] for r in history) if history else None
+
+
+def rescore(runs: Path) -> None:
+    """Recalibrate each run with temperatures only, then with fusion, scoring both."""
+    from train_default import score
+
+    from eventx.corpus import corpus_file
+    from eventx.trainer import recalibrate
+
+    for scores_path in sorted(runs.glob("*/seed*/scores.json")):
+        run_dir = scores_path.parent
+        kept = {k: v for k, v in json.loads(scores_path.read_text()).items()
+                if k in ("minutes", "recipe")}
+        for fusion, name in ((False, "scores_temperature.json"), (True, "scores.json")):
+            recalibrate(run_dir, corpus_file("validation"), rule_fusion=fusion)
+            result = {**score(run_dir), **kept}
+            (run_dir / name).write_text(json.dumps(result, indent=2) + "\n")
+        print(f"rescored {run_dir}", file=sys.stderr)
+
+
+def collect(runs: Path) -> list[dict]:
+    """One row per recipe directory, with the scores of each of its seeds."""
+    rows = []
+    for recipe_dir in sorted(p for p in runs.iterdir() if p.is_dir()):
+        seeds = sorted(recipe_dir.glob("seed*/scores.json"))
+        if not seeds:
+            continue
+        scores = [json.loads(s.read_text()) for s in seeds]
+        plain = [s.parent / "scores_temperature.json" for s in seeds]
+        unseen_plain = [json.loads(p.read_text())["test_unseen"]["macro_f1"]
+                        for p in plain if p.exists()]
+        first = seeds[0].parent
+        config = json.loads((first / "eventx_config.json").read_text())
+        training = config.get("training", {})
+        rows.append({
+            "name": recipe_dir.name,
+            "adapter": training.get("adapter"),
+            "context": training.get("context"),
+            "epochs": training.get("epochs"),
+            "best_epoch": training.get("best_epoch"),
+            "learning_rate": training.get("learning_rate"),
+            "seeds": len(scores),
+            **{s: [r[s]["macro_f1"] for r in scores] for s in SPLITS},
+            "test_unseen_temperature_only": unseen_plain,
+            "minutes": [r.get("minutes") for r in scores],
+            "seconds_per_epoch": _seconds_per_epoch(first),
+            "weights_mb": round(_weights_mb(first), 1),
+        })
+    return rows
+
+
+def _cell(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def render(rows: list[dict], note: str) -> str:
+    lines = [
+        "# Training recipes",
+        "",
+        f"Measured {datetime.now(timezone.utc).isoformat(timespec='seconds')}. {note}".strip(),
+        "Macro-F1 from the scorer with each run's calibrated thresholds (rule fusion fitted",
+        "on validation); the 'no fusion' column recalibrates the same weights with",
+        "temperatures only. Mean ± sd when a recipe has several seeds. Minutes include",
+        "validation after every epoch.",
+        "",
+        "| recipe | adapter | context | lr | epochs (best) | seeds | validation | test | "
+        "test_unseen | test_unseen, no fusion | s/epoch | minutes | weights MB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        spe = f"{r['seconds_per_epoch']:.0f}" if r["seconds_per_epoch"] else "n/a"
+        plain = r["test_unseen_temperature_only"]
+        minutes = "/".join(str(m) for m in r["minutes"])
+        lines.append(
+            f"| {r['name']} | {r['adapter']} | {r['context']} | {r['learning_rate']:g} | "
+            f"{r['epochs']} ({r['best_epoch']}) | {r['seeds']} | {_cell(r['validation'])} | "
+            f"{_cell(r['test'])} | {_cell(r['test_unseen'])} | "
+            f"{_cell(plain) if plain else 'n/a'} | "
+            f"{spe} | {minutes} | "
+            f"{r['weights_mb']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "exp")
+    parser.add_argument("--note", default="", help="what the runs share (corpus, threads)")
+    parser.add_argument("--name", default="recipes", help="results file stem")
+    parser.add_argument("--rescore", action="store_true",
+                        help="recalibrate and score every run, without and with fusion")
+    args = parser.parse_args()
+    if not args.runs.is_dir():
+        print(f"no runs under {args.runs}: train some with benchmarks/train_default.py first",
+              file=sys.stderr)
+        return 1
+    if args.rescore:
+        rescore(args.runs)
+    rows = collect(args.runs)
+    table = render(rows, args.note)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.name}.md").write_text(table)
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
