@@ -40,7 +40,8 @@ def _seconds_per_epoch(run_dir: Path) -> float | None:
 
 
 def rescore(runs: Path) -> None:
-    """Recalibrate each run with temperatures only, then with fusion, scoring both."""
+    """Recalibrate each run with temperatures only, then with fusion, scoring both
+    (runs rescored before are skipped)."""
     from train_default import score
 
     from eventx.corpus import corpus_file
@@ -48,6 +49,8 @@ def rescore(runs: Path) -> None:
 
     for scores_path in sorted(runs.glob("*/seed*/scores.json")):
         run_dir = scores_path.parent
+        if (run_dir / "scores_temperature.json").exists():
+            continue  # rescored already
         kept = {k: v for k, v in json.loads(scores_path.read_text()).items()
                 if k in ("minutes", "recipe")}
         for fusion, name in ((False, "scores_temperature.json"), (True, "scores.json")):

@@ -358,7 +358,8 @@ def render(model, note, threads, best, runs, check, check_seconds, default_preci
             "## Peak memory on a streamed corpus",
             "",
             "`eventx extract --jsonl CORPUS -o OUT` (corpus articles repeated to the size); "
-            "the corpus is streamed, so peak memory does not grow with its size.",
+            "the corpus is streamed, so peak memory should stay flat as the corpus grows: "
+            "compare the rows.",
             "",
             "| corpus | articles | seconds | peak memory |",
             "| ---: | ---: | ---: | ---: |",

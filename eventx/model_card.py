@@ -90,6 +90,8 @@ def render(
         f"{training.get('weight_decay')}, class weighting {training.get('class_weighting')}, "
         f"seed {training.get('seed')}",
         f"- Rebuild: `{rebuild_command}`",
+        "- Recipe (LoRA vs full fine-tuning, context modes, rule fusion) chosen on the "
+        "validation and unseen-settings splits: `benchmarks/results/recipes.md`",
         "",
         "## Scores",
         "",
