@@ -134,9 +134,8 @@ def calibrated_probabilities(
         rule_scores: Precomputed rule scores (in article context), if any.
     """
     logits = np.asarray(logits, dtype=np.float64)
-    fusion = getattr(config, "fusion", None)  # configs built before fusion existed lack it
-    if fusion:
+    if config.fusion:
         if rule_scores is None:
             rule_scores = sentence_rule_scores(sentences)
-        return RuleFusion.from_dict(fusion).probabilities(logits, rule_scores)
+        return RuleFusion.from_dict(config.fusion).probabilities(logits, rule_scores)
     return _sigmoid(logits / np.asarray(config.temperatures, dtype=np.float64))

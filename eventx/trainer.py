@@ -287,17 +287,18 @@ def calibrate(
     raw = 1.0 / (1.0 + np.exp(-dev_logits))
     temps = fit_temperatures(dev_logits, dev_targets)
     scaled = apply_temperatures(dev_logits, temps)
+    scaled_thresholds = find_thresholds(scaled, dev_targets)
     clf.config.temperatures = temps
     clf.config.fusion = None
-    probs = scaled
+    probs, thresholds = scaled, scaled_thresholds
     if dev_rules is not None:
         fusion = RuleFusion.fit(dev_logits, dev_rules, dev_targets)
         clf.config.fusion = fusion.to_dict()
         probs = fusion.probabilities(dev_logits, dev_rules)
-    thresholds = find_thresholds(probs, dev_targets)
+        thresholds = find_thresholds(probs, dev_targets)
     clf.config.thresholds = thresholds
     f1_before, _ = macro_f1(dev_targets, raw >= 0.5)
-    f1_scaled, _ = macro_f1(dev_targets, scaled >= np.asarray(find_thresholds(scaled, dev_targets)))
+    f1_scaled, _ = macro_f1(dev_targets, scaled >= np.asarray(scaled_thresholds))
     f1_after, per_label = macro_f1(dev_targets, probs >= np.asarray(thresholds)[None, :])
     return {
         "method": "rule fusion" if dev_rules is not None else "temperature scaling",
