@@ -33,11 +33,16 @@ lint: setup
 model: setup
 	$(PY) benchmarks/train_default.py
 
-## Benchmarks: segmentation, accuracy, speed (results under benchmarks/results/).
+## Benchmarks: segmentation, accuracy, speed, memory, ONNX Runtime, training speed
+## (results under benchmarks/results/; run on an otherwise idle machine).
 bench: setup
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/segmentation.py
 	$(PY) benchmarks/accuracy.py
+	$(PY) benchmarks/speed.py
+	$(PY) benchmarks/onnx_backend.py
+	$(PY) benchmarks/training_speed.py
+	$(PY) benchmarks/memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

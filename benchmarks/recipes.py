@@ -1,4 +1,4 @@
-"""Compare training recipes (context, LoRA vs full fine-tuning) on the corpus splits.
+"""Compare training recipes (context, LoRA vs full fine-tuning, frozen layers) on the corpus.
 
     python benchmarks/train_default.py --seeds 0 --no-ship --work runs/exp/NAME \
         --epochs 6 --lr 2e-4 --adapter lora --context previous
@@ -78,6 +78,7 @@ def collect(runs: Path) -> list[dict]:
             "name": recipe_dir.name,
             "adapter": training.get("adapter"),
             "context": training.get("context"),
+            "frozen_layers": training.get("frozen_layers", 0),
             "epochs": training.get("epochs"),
             "best_epoch": training.get("best_epoch"),
             "learning_rate": training.get("learning_rate"),
@@ -107,16 +108,17 @@ def render(rows: list[dict], note: str) -> str:
         "temperatures only. Mean ± sd when a recipe has several seeds. Minutes include",
         "validation after every epoch.",
         "",
-        "| recipe | adapter | context | lr | epochs (best) | seeds | validation | test | "
-        "test_unseen | test_unseen, no fusion | s/epoch | minutes | weights MB |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| recipe | adapter | context | frozen layers | lr | epochs (best) | seeds | validation | "
+        "test | test_unseen | test_unseen, no fusion | s/epoch | minutes | weights MB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         spe = f"{r['seconds_per_epoch']:.0f}" if r["seconds_per_epoch"] else "n/a"
         plain = r["test_unseen_temperature_only"]
         minutes = "/".join(str(m) for m in r["minutes"])
         lines.append(
-            f"| {r['name']} | {r['adapter']} | {r['context']} | {r['learning_rate']:g} | "
+            f"| {r['name']} | {r['adapter']} | {r['context']} | {r['frozen_layers']} | "
+            f"{r['learning_rate']:g} | "
             f"{r['epochs']} ({r['best_epoch']}) | {r['seeds']} | {_cell(r['validation'])} | "
             f"{_cell(r['test'])} | {_cell(r['test_unseen'])} | "
             f"{_cell(plain) if plain else 'n/a'} | "

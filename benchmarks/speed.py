@@ -15,8 +15,9 @@ Configurations alternate over ``--repeats`` rounds and the best round counts (th
 shared and noisy; the best round is the one least disturbed). It also measures
 validation macro-F1 in fp32 and each quantization scheme (``--record-check`` stores that
 check in the model directory, which is what makes a scheme the default), the cold start
-of ``eventx extract`` on a short article, import and load times, and peak memory on a
-streamed corpus. Results are printed and written to ``benchmarks/results/speed.md``.
+of ``eventx extract`` on a short article, and import and load times (peak memory on a
+large streamed corpus: ``benchmarks/memory.py``). Results are printed and written to
+``benchmarks/results/speed.md``.
 """
 
 from __future__ import annotations
@@ -182,32 +183,6 @@ def startup(model: str) -> dict:
     return res
 
 
-def memory_on_corpus(model: str, megabytes: list[float]) -> list[dict]:
-    """Peak memory of ``eventx extract --jsonl BIG -o OUT`` on corpora of growing size."""
-    from eventx.corpus import load_articles
-
-    lines = [json.dumps({"id": a.id, "text": a.text}, ensure_ascii=False)
-             for split in SPLITS for a in load_articles(split)]
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for mb in megabytes:
-            path = Path(tmp) / f"corpus-{mb}.jsonl"
-            size, k = 0, 0
-            with open(path, "w", encoding="utf-8") as f:
-                while size < mb * 1e6:
-                    obj = json.loads(lines[k % len(lines)])
-                    obj["id"] = f"{obj['id']}-{k}"
-                    line = json.dumps(obj, ensure_ascii=False) + "\n"
-                    f.write(line)
-                    size += len(line.encode())
-                    k += 1
-            wall, stats = run_cli(["extract", "--jsonl", str(path), "--model", model,
-                                   "-o", str(Path(tmp) / "out.jsonl")])
-            rows.append({"corpus_mb": mb, "articles": k, "seconds": wall,
-                         "peak_rss_mb": stats["peak_rss_mb"]})
-    return rows
-
-
 # --------------------------------------------------------------------------- report
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -218,8 +193,6 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="first N articles only")
     parser.add_argument("--record-check", action="store_true",
                         help="store the int8 accuracy check in the model directory")
-    parser.add_argument("--memory-mb", type=float, nargs="*", default=[0.5, 2],
-                        help="corpus sizes (MB) for the streamed peak-memory runs")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -256,10 +229,12 @@ def main() -> None:
           + " ".join(f"{k} {v['macro_f1']:.4f}" for k, v in check.schemes.items())
           + f"; default precision: {default_precision}", file=sys.stderr)
 
+    # The int8 reference row only adds information when int8 is not already the default.
+    configs = [c for c in CONFIGS if not (c == "eventx-int8" and default_precision == "int8")]
     load_start = os.getloadavg()[0]
-    runs: dict[str, list[dict]] = {c: [] for c in CONFIGS}
+    runs: dict[str, list[dict]] = {c: [] for c in configs}
     for r in range(args.repeats):
-        for config in CONFIGS:
+        for config in configs:
             res = run_child(config, model, threads, args.limit)
             runs[config].append(res)
             print(f"round {r + 1} {config:15s} {res['per_second']:7.1f} sentences/s "
@@ -267,9 +242,8 @@ def main() -> None:
     load_end = os.getloadavg()[0]
     best = {c: max(rs, key=lambda x: x["per_second"]) for c, rs in runs.items()}
     start = startup(model)
-    memory = memory_on_corpus(model, args.memory_mb) if args.memory_mb else []
     report = render(model, note, threads, best, runs, check, check_seconds,
-                    default_precision, start, memory, (load_start, load_end),
+                    default_precision, start, (load_start, load_end),
                     recorded_check(model) is not None)
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -278,7 +252,7 @@ def main() -> None:
 
 
 def render(model, note, threads, best, runs, check, check_seconds, default_precision,
-           start, memory, loads, recorded) -> str:
+           start, loads, recorded) -> str:
     b1 = best["pipeline-b1"]["per_second"]
     b32 = best["pipeline-b32"]["per_second"]
     names = {
@@ -350,23 +324,10 @@ def render(model, note, threads, best, runs, check, check_seconds, default_preci
     for name, value in start.items():
         shown = f"{value:.2f}" if isinstance(value, float) else f"`{value}`"
         lines.append(f"| {name} | {shown} |")
-    load_times = ", ".join(f"{c}: {best[c]['load_seconds']:.2f} s" for c in CONFIGS)
+    load_times = ", ".join(f"{c}: {r['load_seconds']:.2f} s" for c, r in best.items())
     lines += ["", f"Model load inside the runs (after imports): {load_times}."]
-    if memory:
-        lines += [
-            "",
-            "## Peak memory on a streamed corpus",
-            "",
-            "`eventx extract --jsonl CORPUS -o OUT` (corpus articles repeated to the size); "
-            "the corpus is streamed, so peak memory should stay flat as the corpus grows: "
-            "compare the rows.",
-            "",
-            "| corpus | articles | seconds | peak memory |",
-            "| ---: | ---: | ---: | ---: |",
-        ]
-        for row in memory:
-            lines.append(f"| {row['corpus_mb']:g} MB | {row['articles']} | "
-                         f"{row['seconds']:.0f} | {row['peak_rss_mb']:.0f} MB |")
+    lines += ["", "Peak memory on a streamed 100 MB corpus: `benchmarks/memory.py` "
+              "([memory.md](memory.md))."]
     return "\n".join(lines) + "\n"
 
 

@@ -8,8 +8,9 @@ Trains the default recipe once per seed on the corpus train split (validation sp
 early stopping, calibration and thresholds) and scores every run on validation, test and
 test_unseen with the scorer (``runs/default/seedN/scores.json``). Shipping takes the
 run with the best *validation* macro-F1 and writes its model card with the per-label
-scores and macro-F1 as mean ± sd over seeds. Nothing here looks at external benchmark
-data.
+scores and macro-F1 as mean ± sd over seeds, and records its int8 accuracy check
+(`eventx.quantization`), which sets the precision it runs in by default. Nothing here
+looks at external benchmark data.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from eventx import model_card
 from eventx.corpus import corpus_file
 from eventx.modeling import EventClassifier
 from eventx.pipeline import Extractor
+from eventx.quantization import check_quantization, record_check, recorded_check
 from eventx.scoring import evaluate
 from eventx.trainer import train
 from eventx.training_args import TrainingArguments
@@ -62,6 +64,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=RECIPE.epochs)
     parser.add_argument("--lr", type=float, default=RECIPE.learning_rate)
     parser.add_argument("--adapter", choices=("lora", "full"), default=RECIPE.adapter)
+    parser.add_argument("--frozen-layers", type=int, default=RECIPE.frozen_layers)
     parser.add_argument("--context", default=RECIPE.context,
                         help="second segment: none, previous, title or neighbours")
     parser.add_argument("--no-ship", action="store_true", help="train and score only")
@@ -77,12 +80,14 @@ def main() -> int:
             train(corpus_file("train"), corpus_file("validation"),
                   replace(RECIPE, output_dir=str(out), seed=seed, epochs=args.epochs,
                           learning_rate=args.lr, adapter=args.adapter,
-                          context=args.context, show_progress_bar=False))
+                          context=args.context, frozen_layers=args.frozen_layers,
+                          show_progress_bar=False))
             minutes = round((time.time() - t0) / 60, 1)
             result = score(out)
             result["minutes"] = minutes
             result["recipe"] = {"adapter": args.adapter, "context": args.context,
-                                "epochs": args.epochs, "learning_rate": args.lr}
+                                "epochs": args.epochs, "learning_rate": args.lr,
+                                "frozen_layers": args.frozen_layers}
             scores.write_text(json.dumps(result, indent=2) + "\n")
         runs[seed] = json.loads(scores.read_text())
         print(f"seed {seed}: " + "  ".join(f"{s} {runs[seed][s]['macro_f1']:.4f}"
@@ -110,9 +115,13 @@ def main() -> int:
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     for leftover in ("training_log.jsonl", "scores.json", "scores_temperature.json"):
         (args.out / leftover).unlink(missing_ok=True)
-    card = model_card.render(config, {s: runs[best][s] for s in SPLITS}, per_seed)
+    # The int8 accuracy check: what makes a quantized scheme the default (precision "auto").
+    record_check(args.out, check_quantization(args.out))
+    check = recorded_check(args.out)
+    card = model_card.render(config, {s: runs[best][s] for s in SPLITS}, per_seed,
+                             quantization=check)
     model_card.write(args.out, card)
-    print(f"shipped seed {best} to {args.out}")
+    print(f"shipped seed {best} to {args.out}; default precision {check['default']}")
     print(json.dumps(config["scores"]["macro_f1_over_seeds"], indent=2))
     return 0
 

@@ -377,11 +377,6 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
 def _violent(text: str, ctx: _Context) -> dict[str, float]:
     """Scores of ``attack`` and ``strike`` for one sentence."""
     masked = _mask(text, _CONFUSERS)
-    sport = ctx.sport or bool(_SPORT.search(text))
-    labour = ctx.labour or bool(_LABOUR.search(text))
-    quoted = [m.span() for m in _QUOTED.finditer(text)]
-    characterised = bool(_CALLING.search(text) or _CONDEMN.search(text))
-    foiled = bool(_FOILED.search(text))
     found: list[tuple[re.Match[str], str]] = []
     claimed: list[tuple[int, int]] = []
     for pattern, kind in _CUES:  # earlier, more specific cues claim their span first
@@ -389,9 +384,16 @@ def _violent(text: str, ctx: _Context) -> dict[str, float]:
             if not any(m.start() < b and a < m.end() for a, b in claimed):
                 found.append((m, kind))
                 claimed.append(m.span())
+    scores = {"attack": 0.0, "strike": 0.0}
+    if not found:  # most sentences: no cue, nothing else to look at
+        return scores
+    sport = ctx.sport or bool(_SPORT.search(text))
+    labour = ctx.labour or bool(_LABOUR.search(text))
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    characterised = bool(_CALLING.search(text) or _CONDEMN.search(text))
+    foiled = bool(_FOILED.search(text))
     kinds = {kind for _, kind in found}
     standoff = bool(kinds & {"standoff", "weapon"})
-    scores = {"attack": 0.0, "strike": 0.0}
 
     def by_agent(agent: str | None, p: float, default: str | None) -> list[tuple[str, float]]:
         if agent == "non-state":

@@ -37,6 +37,7 @@ def render(
     shipped: Mapping[str, Mapping[str, Any]],
     per_seed: Mapping[str, Sequence[float]] | None = None,
     rebuild_command: str = "make model",
+    quantization: Mapping[str, Any] | None = None,
 ) -> str:
     """The card's markdown.
 
@@ -45,6 +46,7 @@ def render(
         shipped: Evaluation dicts of the shipped model, keyed by split name.
         per_seed: Macro-F1 per split over all training seeds (for mean ± sd).
         rebuild_command: The one command that rebuilds this model.
+        quantization: The recorded int8 accuracy check (`eventx.quantization`), if any.
     """
     training = config.get("training", {})
     validation = config.get("scores", {}).get("calibration", {})
@@ -118,6 +120,8 @@ def render(
                   f"Validation macro-F1 {validation.get('macro_f1')}"
                   + (f" ({validation['macro_f1_temperature']} with temperatures only)"
                      if "macro_f1_temperature" in validation else "") + ".", ""]
+    if quantization:
+        lines += _quantization_lines(quantization)
     lines += [
         "## Limitations",
         "",
@@ -140,6 +144,26 @@ def _fusion_lines(fusion: dict) -> list[str]:
                             fusion["bias"]):
         lines.append(f"  - `{lab}`: a = {a:.3f}, b = {b:.3f}, c = {c:.3f}")
     return lines
+
+
+def _quantization_lines(check: Mapping[str, Any]) -> list[str]:
+    """The precision `eventx.load()` runs by default, and the check that chose it."""
+    lines = [
+        "## Precision",
+        "",
+        f"`eventx.load()` and `eventx extract` run this model in **{check['default']}** "
+        "(`precision=\"auto\"`): the fastest scheme whose validation macro-F1 stays within "
+        f"{100 * check['max_f1_drop']:g} point of fp32, as recorded in `quantization.json` "
+        f"(torch {check['torch_version']}). The scores above are fp32.",
+        "",
+        "| precision | validation macro-F1 | drop (points) | max / mean probability change |",
+        "|---|---:|---:|---|",
+        f"| fp32 | {check['fp32_macro_f1']:.4f} | | |",
+    ]
+    for scheme, r in check["schemes"].items():
+        lines.append(f"| {scheme} | {r['macro_f1']:.4f} | {100 * r['f1_drop']:.2f} | "
+                     f"{r['max_abs_prob_diff']:.3f} / {r['mean_abs_prob_diff']:.4f} |")
+    return [*lines, ""]
 
 
 def write(directory: str | Path, text: str) -> Path:

@@ -167,6 +167,7 @@ class EventClassifier:
         lora_r: int = 16,
         lora_alpha: int = 32,
         lora_dropout: float = 0.0,
+        frozen_layers: int = 0,
     ) -> EventClassifier:
         """A fresh, untrained classifier on a pretrained encoder.
 
@@ -180,8 +181,13 @@ class EventClassifier:
             lora_r: LoRA rank.
             lora_alpha: LoRA scaling.
             lora_dropout: Dropout on the LoRA path.
+            frozen_layers: Keep the embeddings and this many of the lowest layers frozen
+                (no LoRA there either), so that training can cache their output
+                (`eventx.frozen_layers`); BERT-like encoders only.
         """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from eventx.frozen_layers import encoder_parts, freeze_bottom
 
         if context not in CONTEXT_MODES:
             raise ValueError(f"unknown context mode {context!r}; expected one of {CONTEXT_MODES}")
@@ -197,9 +203,16 @@ class EventClassifier:
                 label2id=dict(LABEL2ID),
                 problem_type="multi_label_classification",
             )
+        if frozen_layers:
+            freeze_bottom(model, frozen_layers)
         if adapter == "lora":
             from peft import LoraConfig, TaskType, get_peft_model
 
+            layers: dict[str, Any] = {}
+            if frozen_layers:
+                n = len(encoder_parts(model)[1])  # type: ignore[index]
+                layers = {"layers_to_transform": list(range(frozen_layers, n)),
+                          "layers_pattern": "layer"}
             lora = LoraConfig(
                 task_type=TaskType.SEQ_CLS,
                 r=lora_r,
@@ -207,6 +220,7 @@ class EventClassifier:
                 lora_dropout=lora_dropout,
                 target_modules=_lora_targets(model),
                 modules_to_save=_head_modules(model),
+                **layers,
             )
             model = get_peft_model(model, lora)
         config = EventxConfig(

@@ -132,6 +132,7 @@ def train(
     clf = EventClassifier.from_base(
         args.base_model, adapter=args.adapter, context=args.context, max_length=args.max_length,
         lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+        frozen_layers=args.frozen_layers,
     )
     model, tok = clf.model, clf.tokenizer
     use_ctx = args.context != "none"
@@ -145,6 +146,12 @@ def train(
     ]
     lengths = [len(f["input_ids"]) for f in features]
     targets = torch.tensor(train_ex.targets)
+    bottom = None
+    if args.frozen_layers:
+        from eventx.frozen_layers import FrozenBottom
+
+        bottom = FrozenBottom(model, args.frozen_layers, features, tok.pad_token_id or 0,
+                              args.eval_batch_size, args.show_progress_bar)
 
     pos = targets.sum(0)
     pos_weight = None
@@ -199,10 +206,14 @@ def train(
         bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch",
                    disable=not args.show_progress_bar, leave=False)
         for idx in bar:
-            # Lengths padded to a multiple of 8: fewer distinct shapes for the CPU kernels.
-            batch = tok.pad([features[i] for i in idx], return_tensors="pt",
-                            pad_to_multiple_of=8)
-            logits = model(**batch).logits
+            if bottom is not None:  # start from the cached output of the frozen layers
+                with bottom.top_only():
+                    logits = model(**bottom.inputs(idx)).logits
+            else:
+                # Lengths padded to a multiple of 8: fewer distinct shapes for CPU kernels.
+                batch = tok.pad([features[i] for i in idx], return_tensors="pt",
+                                pad_to_multiple_of=8)
+                logits = model(**batch).logits
             loss = loss_fn(logits, targets[idx])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)

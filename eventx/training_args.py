@@ -31,6 +31,9 @@ class TrainingArguments:
         lora_r: LoRA rank.
         lora_alpha: LoRA scaling.
         lora_dropout: Dropout on the LoRA path.
+        frozen_layers: Freeze the embeddings and this many of the lowest encoder layers
+            (no LoRA there) and compute their output once instead of in every epoch
+            (`eventx.frozen_layers`): each epoch then runs only the layers above.
         rule_fusion: Fuse the encoder's logits with the keyword coder's scores
             (`eventx.fusion`), fitted on validation; False keeps temperature scaling.
         seed: Random seed for initialisation and shuffling.
@@ -56,6 +59,7 @@ class TrainingArguments:
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.0
+    frozen_layers: int = 0
     rule_fusion: bool = True
     seed: int = 42
     max_steps: int = -1
@@ -68,6 +72,8 @@ class TrainingArguments:
             raise ValueError(f"adapter must be 'lora' or 'full', got {self.adapter!r}")
         if self.context not in CONTEXT_MODES:
             raise ValueError(f"context must be one of {CONTEXT_MODES}, got {self.context!r}")
+        if self.frozen_layers < 0:
+            raise ValueError(f"frozen_layers must be >= 0, got {self.frozen_layers}")
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
             raise ValueError("epochs, batch_size and learning_rate must be positive")
 

