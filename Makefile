@@ -28,8 +28,8 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-## Rebuild the shipped default model from the corpus: 3 seeds of 8 epochs, each ~21 min on
-## 2 idle CPU cores (133 s per epoch measured on the v1 train split; v2 is 16% larger).
+## Rebuild the shipped default model from the corpus: 3 seeds of 8 epochs, each ~20 min on
+## 2 idle CPU cores (40 sentences/s, benchmarks/results/training_speed.md; 5,313 sentences).
 model: setup
 	$(PY) benchmarks/train_default.py
 

@@ -146,12 +146,14 @@ def train(
     ]
     lengths = [len(f["input_ids"]) for f in features]
     targets = torch.tensor(train_ex.targets)
-    bottom = None
+    bottom, cache_seconds = None, 0.0
     if args.frozen_layers:
         from eventx.frozen_layers import FrozenBottom
 
+        t_cache = time.time()
         bottom = FrozenBottom(model, args.frozen_layers, features, tok.pad_token_id or 0,
                               args.eval_batch_size, args.show_progress_bar)
+        cache_seconds = round(time.time() - t_cache, 1)
 
     pos = targets.sum(0)
     pos_weight = None
@@ -270,6 +272,7 @@ def train(
     clf.config.training = {
         **args.to_dict(), "best_epoch": state["best_epoch"], "epochs_run": state["epoch"],
         "train_sentences": len(train_ex.texts), "dev_sentences": len(dev_ex.texts),
+        "frozen_cache_seconds": cache_seconds,
         "history": state["history"],
     }
     clf.config.scores["calibration"] = fit_report
