@@ -74,7 +74,9 @@ def build_models(extra: list[str], notes: list[str]) -> dict[str, tuple[Scorable
     models: dict[str, tuple[ScorableModel, str]] = {}
     if SHIPPED.is_dir():
         try:
-            models["eventx-minilm"] = (load_model(SHIPPED), f"shipped model ({SHIPPED.name})")
+            shipped = load_model(SHIPPED)
+            models["eventx-minilm"] = (shipped, f"shipped model ({SHIPPED.name}), in its "
+                                       f"default precision ({shipped.precision})")
         except ModelLoadError as e:
             notes.append(f"shipped model not loadable: {e}")
     else:
