@@ -326,7 +326,7 @@ def render(model, note, threads, best, runs, check, check_seconds, default_preci
         lines.append(f"| {name} | {shown} |")
     load_times = ", ".join(f"{c}: {r['load_seconds']:.2f} s" for c, r in best.items())
     lines += ["", f"Model load inside the runs (after imports): {load_times}."]
-    lines += ["", "Peak memory on a streamed 100 MB corpus: `benchmarks/memory.py` "
+    lines += ["", "Peak memory while streaming corpora of growing size: `benchmarks/memory.py` "
               "([memory.md](memory.md))."]
     return "\n".join(lines) + "\n"
 

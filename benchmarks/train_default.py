@@ -28,7 +28,7 @@ from eventx import model_card
 from eventx.corpus import corpus_file
 from eventx.modeling import EventClassifier
 from eventx.pipeline import Extractor
-from eventx.quantization import check_quantization, record_check, recorded_check
+from eventx.quantization import check_quantization, record_check
 from eventx.scoring import evaluate
 from eventx.trainer import train
 from eventx.training_args import TrainingArguments
@@ -116,12 +116,12 @@ def main() -> int:
     for leftover in ("training_log.jsonl", "scores.json", "scores_temperature.json"):
         (args.out / leftover).unlink(missing_ok=True)
     # The int8 accuracy check: what makes a quantized scheme the default (precision "auto").
-    record_check(args.out, check_quantization(args.out))
-    check = recorded_check(args.out)
+    check = check_quantization(args.out)
+    record_check(args.out, check)
     card = model_card.render(config, {s: runs[best][s] for s in SPLITS}, per_seed,
-                             quantization=check)
+                             quantization=check.to_json())
     model_card.write(args.out, card)
-    print(f"shipped seed {best} to {args.out}; default precision {check['default']}")
+    print(f"shipped seed {best} to {args.out}; default precision {check.default}")
     print(json.dumps(config["scores"]["macro_f1_over_seeds"], indent=2))
     return 0
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
     from torch import nn
+    from transformers import PreTrainedTokenizerBase
 
 
 def encoder_parts(model: nn.Module) -> tuple[nn.Module, nn.ModuleList] | None:
@@ -75,7 +76,7 @@ class FrozenBottom:
         k: Number of frozen transformer layers (the embeddings are frozen too).
         features: Tokenized training sentences (``input_ids``, ``attention_mask``, and
             ``token_type_ids`` when the tokenizer gives them), unpadded.
-        pad_id: The tokenizer's padding id.
+        tokenizer: The model's tokenizer, which pads the batches that fill the cache.
         batch_size: Sentences per forward pass while filling the cache.
         show_progress_bar: Show a tqdm bar while filling the cache.
     """
@@ -85,7 +86,7 @@ class FrozenBottom:
         model: nn.Module,
         k: int,
         features: Sequence[dict[str, list[int]]],
-        pad_id: int = 0,
+        tokenizer: PreTrainedTokenizerBase,
         batch_size: int = 128,
         show_progress_bar: bool = False,
     ) -> None:
@@ -95,7 +96,7 @@ class FrozenBottom:
         self.model = model
         self.base, self.layers = parts
         self.k = k
-        self.pad_id = pad_id
+        self.tokenizer = tokenizer
         self.states = self._fill(features, batch_size, show_progress_bar)
 
     def _fill(
@@ -112,7 +113,7 @@ class FrozenBottom:
             for j in tqdm(range(0, len(order), batch_size), desc="frozen layers", unit="batch",
                           disable=not show, leave=False):
                 idx = order[j : j + batch_size]
-                batch = _pad([features[i] for i in idx], self.pad_id)
+                batch = self.tokenizer.pad([features[i] for i in idx], return_tensors="pt")
                 out = self.base(**batch).last_hidden_state
                 for row, i in enumerate(idx):
                     states[i] = out[row, : len(features[i]["input_ids"])].clone()
@@ -154,18 +155,3 @@ class FrozenBottom:
             yield
         finally:
             encoder.layer = self.layers
-
-
-def _pad(features: Sequence[dict[str, list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad token ids and build the attention mask."""
-    import torch
-
-    width = max(len(f["input_ids"]) for f in features)
-    out: dict[str, torch.Tensor] = {}
-    for key, fill in (("input_ids", pad_id), ("token_type_ids", 0)):
-        if key in features[0]:
-            out[key] = torch.tensor([f[key] + [fill] * (width - len(f[key])) for f in features])
-    out["attention_mask"] = torch.tensor(
-        [[1] * len(f["input_ids"]) + [0] * (width - len(f["input_ids"])) for f in features]
-    )
-    return out

@@ -151,7 +151,7 @@ def train(
         from eventx.frozen_layers import FrozenBottom
 
         t_cache = time.time()
-        bottom = FrozenBottom(model, args.frozen_layers, features, tok.pad_token_id or 0,
+        bottom = FrozenBottom(model, args.frozen_layers, features, tok,
                               args.eval_batch_size, args.show_progress_bar)
         cache_seconds = round(time.time() - t_cache, 1)
 

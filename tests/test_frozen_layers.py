@@ -41,7 +41,7 @@ def test_cached_bottom_gives_the_full_forward() -> None:
     clf = EventClassifier.from_base(adapter="lora", frozen_layers=3)
     clf.model.eval()
     features = _features(clf)
-    bottom = FrozenBottom(clf.model, 3, features, clf.tokenizer.pad_token_id, batch_size=2)
+    bottom = FrozenBottom(clf.model, 3, features, clf.tokenizer, batch_size=2)
     idx = [4, 0, 2]
     with torch.inference_mode():
         full = clf.model(**clf.tokenizer([SENTENCES[i] for i in idx], padding=True,
