@@ -275,7 +275,10 @@ def render(model, note, threads, best, runs, check, check_seconds, default_preci
         f"Input: {first['articles']} articles of the held-out splits ({', '.join(SPLITS)}), "
         f"{first['sentences']} sentences. The pipeline gets the sentences already split; "
         "eventx starts from the article text (segmentation, tokenization, model, "
-        "thresholds). Each configuration ran in its own process, "
+        "thresholds). Threads: the pipeline spreads each forward over torch's "
+        f"{threads} threads; eventx runs its batches side by side on {threads} worker "
+        "threads of one core each (`eventx.runtime.Scorer`, `workers`). "
+        "Each configuration ran in its own process, "
         f"{len(runs['pipeline-b1'])} rounds alternating; the best round is shown.",
         "",
         "| configuration | sentences/s | x pipeline b32 | x pipeline b1 | peak memory | "

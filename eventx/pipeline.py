@@ -102,6 +102,9 @@ class Extractor:
             layers), ``"mixed"`` (of its attention layers only), or ``"auto"``: the
             fastest scheme whose accuracy check, recorded in the model directory, passed
             (see `eventx.quantization`), else fp32.
+        threads: CPU threads for the forward passes: batches run side by side on this
+            many single-core threads (see `eventx.runtime.Scorer`); None: every
+            available CPU.
         components: Tokenizer, config and forward loaded by `eventx.runtime`.
         model_dir: Where the model was loaded from (for ``"auto"`` and lazy loading).
     """
@@ -111,6 +114,7 @@ class Extractor:
         classifier: EventClassifier | None = None,
         batch_size: int = 64,
         precision: str = "auto",
+        threads: int | None = None,
         *,
         components: Components | None = None,
         model_dir: str | os.PathLike[str] | None = None,
@@ -125,6 +129,7 @@ class Extractor:
             classifier.source_dir if classifier is not None else None)
         self.batch_size = batch_size
         self.precision = resolve_precision(precision, self.model_dir)
+        self.threads = threads
         self._scorer: Scorer | None = None
 
     @property
@@ -151,12 +156,15 @@ class Extractor:
     def scorer(self) -> Scorer:
         """The inference engine in this extractor's precision (built on first use)."""
         if self._scorer is None:
-            self._scorer = self.components.scorer(self.precision)
+            from eventx.runtime import available_cpus
+
+            self._scorer = self.components.scorer(
+                self.precision, workers=self.threads or available_cpus())
         return self._scorer
 
     def with_precision(self, precision: str) -> Extractor:
         """The same model in another precision (shares the loaded weights)."""
-        return Extractor(self._classifier, self.batch_size, precision,
+        return Extractor(self._classifier, self.batch_size, precision, self.threads,
                          components=self.components, model_dir=self.model_dir)
 
     @property
@@ -395,7 +403,8 @@ def load(
         batch_size: Most sentences per forward pass.
         precision: ``"auto"`` (the quantization the model's recorded accuracy check
             allows, see `eventx.quantization`), ``"fp32"``, ``"int8"`` or ``"mixed"``.
-        threads: CPU threads for torch; None leaves torch's setting (all cores).
+        threads: CPU threads for extraction; None: every available CPU (see
+            `Extractor`). A number also becomes torch's thread count.
 
     Raises:
         ModelLoadError: If the directory is missing or not a compatible eventx model.
@@ -413,5 +422,5 @@ def load(
         )
     if threads:
         set_threads(threads)
-    return Extractor(batch_size=batch_size, precision=precision,
+    return Extractor(batch_size=batch_size, precision=precision, threads=threads,
                      components=load_components(target), model_dir=target)

@@ -209,10 +209,9 @@ class SentenceLabeler:
     def __init__(self, model: str, batch_size: int = 64, precision: str = "auto",
                  threads: int = 1) -> None:
         from eventx.pipeline import load
-        from eventx.runtime import set_threads
 
-        set_threads(threads)
-        self.extractor = load(model, batch_size=batch_size, precision=precision)
+        self.extractor = load(model, batch_size=batch_size, precision=precision,
+                              threads=threads)
         self.schema = _sentence_schema()
 
     def __call__(self, batch: pa.Table) -> pa.Table:

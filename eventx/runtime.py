@@ -21,13 +21,15 @@ and is dominated by a few matrix products per sentence. Here:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +62,24 @@ def available_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with torch's intra-op thread count at ``n`` (restored after).
+
+    The count is process-wide: another thread running torch meanwhile shares it.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if before != n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 def set_threads(threads: int | None = None) -> int:
@@ -117,16 +137,19 @@ class Components:
     tokenizer: tokenizers.Tokenizer
     module: nn.Module
 
-    def scorer(self, precision: str = "fp32", max_tokens: int = DEFAULT_MAX_TOKENS) -> Scorer:
+    def scorer(
+        self, precision: str = "fp32", max_tokens: int = DEFAULT_MAX_TOKENS, workers: int = 1
+    ) -> Scorer:
         """A `Scorer` running this model in ``"fp32"`` or a quantization scheme
-        (``"int8"``, ``"mixed"``: see `eventx.quantization`)."""
+        (``"int8"``, ``"mixed"``: see `eventx.quantization`) on ``workers`` threads."""
         from eventx.quantization import SCHEMES, quantize_linear_layers
 
         if precision != "fp32" and precision not in SCHEMES:
             raise ValueError(f"precision must be 'fp32' or one of {SCHEMES}, got {precision!r}")
         module = self.module if precision == "fp32" else \
             quantize_linear_layers(self.module, precision)
-        return Scorer(self.config, self.tokenizer, module, max_tokens=max_tokens)
+        return Scorer(self.config, self.tokenizer, module, max_tokens=max_tokens,
+                      workers=workers)
 
 
 def load_components(directory: str | os.PathLike[str]) -> Components:
@@ -521,6 +544,11 @@ class Scorer:
         module: The forward pass: a lean BERT (possibly int8) or a Hugging Face model.
         max_tokens: Token budget of one batch (sentences x padded length); batches of
             short sentences hold more sentences, up to the batch size.
+        workers: Threads that run batches side by side, each on one core (torch's
+            intra-op threads are set to 1 while they run). On a small CPU this beats one
+            forward spread over all cores: an encoder's matrix products at news-sentence
+            sizes are too small to split well (``benchmarks/results/speed.md``). 1 runs
+            batches in the calling thread with torch's own thread setting.
     """
 
     def __init__(
@@ -529,11 +557,15 @@ class Scorer:
         tokenizer: tokenizers.Tokenizer,
         module: nn.Module,
         max_tokens: int = DEFAULT_MAX_TOKENS,
+        workers: int = 1,
     ) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
         self.config = config
         self.tokenizer = tokenizer
         self.module = module
         self.max_tokens = max_tokens
+        self.workers = workers
         self.lean = not hasattr(module, "config")
         tokenizer.no_padding()
         tokenizer.enable_truncation(config.max_length, strategy="longest_first")
@@ -570,26 +602,47 @@ class Scorer:
         lengths = np.fromiter((len(e) for e in encodings), dtype=np.int64, count=len(texts))
         order = np.argsort(lengths, kind="stable")
         logits = np.empty((len(texts), len(LABELS)), dtype=np.float32)
-        with torch.inference_mode():
-            for batch in _budget_batches(lengths[order], batch_size, self.max_tokens):
-                idx = order[batch]
-                width = int(lengths[idx[-1]])
-                ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
-                types = np.zeros((len(idx), width), dtype=np.int64) if contexts is not None \
-                    else None
-                for row, i in enumerate(idx):
-                    enc = encodings[i]
-                    ids[row, : len(enc)] = enc.ids
-                    if types is not None:
-                        types[row, : len(enc)] = enc.type_ids
-                mask = (np.arange(width)[None, :] < lengths[idx][:, None]).astype(np.int64)
-                inputs = {"input_ids": torch.from_numpy(ids),
-                          "attention_mask": torch.from_numpy(mask)}
-                if types is not None:
-                    inputs["token_type_ids"] = torch.from_numpy(types)
+
+        def run(batch: slice) -> None:
+            idx = order[batch]
+            inputs = self._inputs([encodings[i] for i in idx], int(lengths[idx[-1]]),
+                                  with_types=contexts is not None)
+            with torch.inference_mode():  # per call: the mode is local to each thread
                 out = self.module(**inputs)
-                logits[idx] = (out if self.lean else out.logits).float().numpy()
+            logits[idx] = (out if self.lean else out.logits).float().numpy()
+
+        batches = _budget_batches(lengths[order], batch_size, self.max_tokens)
+        if self.workers == 1 or len(batches) == 1:
+            for batch in batches:
+                run(batch)
+        else:
+            # Fresh threads per call: torch reads its thread count when a thread first
+            # runs an op, so these start single-threaded.
+            with torch_threads(1), ThreadPoolExecutor(self.workers) as pool:
+                for _ in pool.map(run, batches):
+                    pass
         return calibrated_probabilities(self.config, logits, texts, rule_scores)
+
+    def _inputs(
+        self, encodings: Sequence[tokenizers.Encoding], width: int, with_types: bool
+    ) -> dict[str, torch.Tensor]:
+        """Model inputs of one batch, padded to ``width`` (its longest sentence)."""
+        import numpy as np
+        import torch
+
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        types = np.zeros((len(encodings), width), dtype=np.int64) if with_types else None
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, enc in enumerate(encodings):
+            n = len(enc)
+            ids[row, :n] = enc.ids
+            mask[row, :n] = 1
+            if types is not None:
+                types[row, :n] = enc.type_ids
+        inputs = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+        if types is not None:
+            inputs["token_type_ids"] = torch.from_numpy(types)
+        return inputs
 
     def _encode(
         self,

@@ -21,7 +21,13 @@ from eventx.quantization import (
     record_check,
     resolve_precision,
 )
-from eventx.runtime import _budget_batches, components_from_classifier, load_components
+from eventx.runtime import (
+    _budget_batches,
+    available_cpus,
+    components_from_classifier,
+    load_components,
+    torch_threads,
+)
 
 SENTENCES = [
     "Jets bombed radar sites near the border overnight.",
@@ -75,6 +81,41 @@ def test_results_do_not_depend_on_batching(extractor: Extractor) -> None:
     finally:
         scorer.max_tokens = old
     np.testing.assert_allclose(small, one, atol=1e-5)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_worker_threads_give_the_same_probabilities(extractor: Extractor,
+                                                    precision: str) -> None:
+    import threading
+
+    import torch
+
+    sentences = SENTENCES * 4
+    one = extractor.components.scorer(precision, max_tokens=40, workers=1)
+    two = extractor.components.scorer(precision, max_tokens=40, workers=2)
+    seen: list[tuple[int, int]] = []  # (thread, torch threads) of every forward
+    hook = two.module.register_forward_hook(
+        lambda *_: seen.append((threading.get_ident(), torch.get_num_threads())))
+    before = torch.get_num_threads()
+    try:
+        got = two.probabilities(sentences, batch_size=3)
+    finally:
+        hook.remove()
+    np.testing.assert_allclose(got, one.probabilities(sentences, batch_size=3), atol=1e-5)
+    assert len(seen) >= len(sentences) // 3  # many batches, each forward on a worker
+    assert threading.get_ident() not in {t for t, _ in seen}
+    assert {n for _, n in seen} == {1}  # one core each, not workers x all cores
+    assert torch.get_num_threads() == before  # restored for the caller
+
+
+def test_worker_count_is_checked_and_threads_reach_the_scorer(tiny_model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="workers"):
+        load_components(tiny_model_dir).scorer("fp32", workers=0)
+    import torch
+
+    with torch_threads(torch.get_num_threads()):  # load(threads=1) sets torch's count
+        assert load(tiny_model_dir, precision="fp32", threads=1).scorer.workers == 1
+    assert load(tiny_model_dir, precision="fp32").scorer.workers == available_cpus()
 
 
 @pytest.mark.parametrize("batch_size,max_tokens", [(1, 100), (3, 10**6), (64, 50), (4, 7)])

@@ -90,14 +90,14 @@ def extract(
     if engine != "local":
         fail(f"--engine must be local or ray, not {engine!r}")
     from eventx.io_stream import ReadReport, atomic_output
-    from eventx.runtime import set_threads
 
     files = files or ["-"]
-    set_threads(threads)
+    if threads is not None and threads < 1:
+        fail(f"--threads must be at least 1, not {threads}")
     try:
         from eventx.pipeline import load
 
-        extractor = load(model, batch_size=batch_size, precision=precision)
+        extractor = load(model, batch_size=batch_size, precision=precision, threads=threads)
     except ModelLoadError as e:
         fail(str(e))
     report = ReadReport()
