@@ -79,6 +79,7 @@ def collect(runs: Path) -> list[dict]:
             "adapter": training.get("adapter"),
             "context": training.get("context"),
             "frozen_layers": training.get("frozen_layers", 0),
+            "dropout": training.get("dropout"),
             "epochs": training.get("epochs"),
             "best_epoch": training.get("best_epoch"),
             "learning_rate": training.get("learning_rate"),
@@ -108,16 +109,19 @@ def render(rows: list[dict], note: str) -> str:
         "temperatures only. Mean ± sd when a recipe has several seeds. Minutes include",
         "validation after every epoch.",
         "",
-        "| recipe | adapter | context | frozen layers | lr | epochs (best) | seeds | validation | "
-        "test | test_unseen | test_unseen, no fusion | s/epoch | minutes | weights MB |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| recipe | adapter | context | frozen layers | dropout | lr | epochs (best) | seeds | "
+        "validation | test | test_unseen | test_unseen, no fusion | s/epoch | minutes | "
+        "weights MB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         spe = f"{r['seconds_per_epoch']:.0f}" if r["seconds_per_epoch"] else "n/a"
         plain = r["test_unseen_temperature_only"]
         minutes = "/".join(str(m) for m in r["minutes"])
+        dropout = "base" if r["dropout"] is None else f"{r['dropout']:g}"  # base: 0.1
         lines.append(
             f"| {r['name']} | {r['adapter']} | {r['context']} | {r['frozen_layers']} | "
+            f"{dropout} | "
             f"{r['learning_rate']:g} | "
             f"{r['epochs']} ({r['best_epoch']}) | {r['seeds']} | {_cell(r['validation'])} | "
             f"{_cell(r['test'])} | {_cell(r['test_unseen'])} | "

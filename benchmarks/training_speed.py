@@ -8,7 +8,9 @@ set-ups round by round in this one process, and reports the best round of each: 
 epoch's seconds (training steps and validation, from the training log), the one-time
 cost of filling the frozen-layer cache, and the whole `eventx.trainer.train` call
 (model set-up, cache, epoch, calibration, saving). The ratio compares epochs with LoRA
-over the whole encoder, the shipped recipe. Writes
+over the whole encoder run the plain way: each step one forward and backward over all
+cores (``workers=1``); the other set-ups split each step over single-core worker
+threads (``TrainingArguments.workers``, default). Writes
 ``benchmarks/results/training_speed.md``. Full-run minutes are in ``recipes.md``.
 """
 
@@ -28,12 +30,14 @@ from eventx.training_args import TrainingArguments
 
 RESULTS = Path(__file__).resolve().parent / "results" / "training_speed.md"
 SETUPS = {
-    "LoRA, whole encoder": {"adapter": "lora", "frozen_layers": 0},
+    "LoRA, whole encoder, 1 worker": {"adapter": "lora", "workers": 1},
+    "LoRA, whole encoder": {"adapter": "lora"},
+    "LoRA, whole encoder, dropout 0": {"adapter": "lora", "dropout": 0.0},
     "LoRA, 2 frozen layers": {"adapter": "lora", "frozen_layers": 2},
-    "LoRA, 3 frozen layers": {"adapter": "lora", "frozen_layers": 3},
-    "full fine-tuning": {"adapter": "full", "frozen_layers": 0},
+    "full fine-tuning": {"adapter": "full"},
 }
-BASELINE = "LoRA, whole encoder"
+"""Set-ups beside the defaults (``workers=0``: one single-core worker per CPU)."""
+BASELINE = "LoRA, whole encoder, 1 worker"
 
 
 def main() -> None:
@@ -77,14 +81,15 @@ def main() -> None:
         "",
         f"Written by `benchmarks/training_speed.py` on {time.strftime('%Y-%m-%d %H:%M')}: "
         f"one epoch over the first {len(train_articles)} train articles ({n_sentences} "
-        f"sentences), batch size {base.batch_size}, torch threads {threads}, "
+        f"sentences), batch size {base.batch_size}, {threads} CPU threads (torch's threads "
+        "with 1 worker, else one single-core worker thread each), "
         f"{os.cpu_count()} CPUs; load average {load_start:.1f} at the start and "
         f"{load_end:.1f} at the end. Each set-up ran {args.rounds} times, alternating; "
         "the round with the fastest epoch is shown, and the ratio is to the first row of "
         "the same run. An epoch includes validation on 10 articles; the cache is filled "
         "once per training run; the whole run adds model set-up, calibration and saving.",
         "",
-        "| set-up | epoch seconds | sentences/s | x LoRA whole encoder (epoch) | "
+        "| set-up | epoch seconds | sentences/s | x first row (epoch) | "
         "cache seconds | whole run seconds | epochs (s), all rounds |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]

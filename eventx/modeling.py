@@ -167,6 +167,7 @@ class EventClassifier:
         lora_r: int = 16,
         lora_alpha: int = 32,
         lora_dropout: float = 0.0,
+        dropout: float | None = None,
         frozen_layers: int = 0,
     ) -> EventClassifier:
         """A fresh, untrained classifier on a pretrained encoder.
@@ -181,6 +182,8 @@ class EventClassifier:
             lora_r: LoRA rank.
             lora_alpha: LoRA scaling.
             lora_dropout: Dropout on the LoRA path.
+            dropout: Probability of every dropout layer of the encoder and head (None:
+                the base model's own).
             frozen_layers: Keep the embeddings and this many of the lowest layers frozen
                 (no LoRA there either), so that training can cache their output
                 (`eventx.frozen_layers`); BERT-like encoders only.
@@ -203,6 +206,12 @@ class EventClassifier:
                 label2id=dict(LABEL2ID),
                 problem_type="multi_label_classification",
             )
+        if dropout is not None:
+            from torch import nn
+
+            for module in model.modules():
+                if isinstance(module, nn.Dropout):
+                    module.p = dropout
         if frozen_layers:
             freeze_bottom(model, frozen_layers)
         if adapter == "lora":

@@ -9,15 +9,17 @@ thresholds fitted on the validation split.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
 import shutil
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +33,9 @@ from eventx.data import AnnotatedArticle, read_articles
 from eventx.labels import LABELS, to_multi_hot
 from eventx.modeling import EventClassifier, context_for
 from eventx.training_args import TrainingArguments
+
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +107,54 @@ def _length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: rando
     return batches
 
 
+def _split(idx: list[int], parts: int) -> list[list[int]]:
+    """``idx`` cut into at most ``parts`` contiguous runs of near-equal size."""
+    parts = max(1, min(parts, len(idx)))
+    size, extra = divmod(len(idx), parts)
+    out, start = [], 0
+    for k in range(parts):
+        end = start + size + (1 if k < extra else 0)
+        out.append(idx[start:end])
+        start = end
+    return out
+
+
+def _accumulate_gradients(
+    model: torch.nn.Module,
+    params: list[torch.nn.Parameter],
+    loss_fn: torch.nn.Module,
+    inputs: list[dict[str, torch.Tensor]],
+    targets: list[torch.Tensor],
+    pool: ThreadPoolExecutor | None,
+) -> float:
+    """Set ``.grad`` of ``params`` to the gradient of the batch's mean loss; return it.
+
+    The batch comes in parts (rows of one batch); each part's forward and backward run
+    on its own thread of ``pool`` (torch releases the GIL inside its kernels), and the
+    parts' gradients are summed in part order, so the result does not depend on which
+    thread finishes first.
+    """
+    import torch
+
+    total = sum(len(t) for t in targets)
+
+    def part_gradients(k: int) -> tuple[float, tuple[torch.Tensor | None, ...]]:
+        logits = model(**inputs[k]).logits
+        loss = loss_fn(logits, targets[k]) * (len(targets[k]) / total)
+        return loss.item(), torch.autograd.grad(loss, params, allow_unused=True)
+
+    ks = range(len(inputs))
+    results = list(pool.map(part_gradients, ks)) if pool is not None and len(inputs) > 1 \
+        else [part_gradients(k) for k in ks]
+    for i, param in enumerate(params):
+        grad = None
+        for _, grads in results:
+            if grads[i] is not None:
+                grad = grads[i] if grad is None else grad + grads[i]
+        param.grad = grad
+    return sum(loss for loss, _ in results)
+
+
 def train(
     train_data: str | Path | Sequence[AnnotatedArticle],
     dev_data: str | Path | Sequence[AnnotatedArticle],
@@ -132,7 +185,7 @@ def train(
     clf = EventClassifier.from_base(
         args.base_model, adapter=args.adapter, context=args.context, max_length=args.max_length,
         lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
-        frozen_layers=args.frozen_layers,
+        dropout=args.dropout, frozen_layers=args.frozen_layers,
     )
     model, tok = clf.model, clf.tokenizer
     use_ctx = args.context != "none"
@@ -199,6 +252,17 @@ def train(
 
     from tqdm.auto import tqdm
 
+    from eventx.runtime import available_cpus, torch_threads
+
+    workers = args.workers or available_cpus()
+
+    def inputs(idx: list[int]) -> dict[str, torch.Tensor]:
+        if bottom is not None:  # start from the cached output of the frozen layers
+            return bottom.inputs(idx)
+        # Lengths padded to a multiple of 8: fewer distinct shapes for CPU kernels.
+        return dict(tok.pad([features[i] for i in idx], return_tensors="pt",
+                            pad_to_multiple_of=8))
+
     while state["epoch"] < args.epochs and (args.max_steps < 0 or state["step"] < args.max_steps):
         epoch = state["epoch"] + 1
         model.train()
@@ -207,27 +271,28 @@ def train(
         running, seen = 0.0, 0
         bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch",
                    disable=not args.show_progress_bar, leave=False)
-        for idx in bar:
-            if bottom is not None:  # start from the cached output of the frozen layers
-                with bottom.top_only():
-                    logits = model(**bottom.inputs(idx)).logits
-            else:
-                # Lengths padded to a multiple of 8: fewer distinct shapes for CPU kernels.
-                batch = tok.pad([features[i] for i in idx], return_tensors="pt",
-                                pad_to_multiple_of=8)
-                logits = model(**batch).logits
-            loss = loss_fn(logits, targets[idx])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            running += loss.item() * len(idx)
-            seen += len(idx)
-            state["step"] += 1
-            bar.set_postfix(loss=f"{running / seen:.4f}")
-            if 0 < args.max_steps <= state["step"]:
-                break
+        with contextlib.ExitStack() as stack:
+            pool = None
+            if workers > 1:  # threads made after this start with one torch thread each
+                stack.enter_context(torch_threads(1))
+                pool = stack.enter_context(ThreadPoolExecutor(workers))
+            if bottom is not None:
+                stack.enter_context(bottom.top_only())
+            for idx in bar:
+                parts = _split(idx, workers)
+                loss = _accumulate_gradients(model, params, loss_fn,
+                                             [inputs(part) for part in parts],
+                                             [targets[part] for part in parts], pool)
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+                running += loss * len(idx)
+                seen += len(idx)
+                state["step"] += 1
+                bar.set_postfix(loss=f"{running / seen:.4f}")
+                if 0 < args.max_steps <= state["step"]:
+                    break
         model.eval()
         dev_logits = clf.logits(dev_ex.texts, dev_ex.contexts if use_ctx else None,
                                 args.eval_batch_size).numpy()

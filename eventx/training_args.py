@@ -31,12 +31,20 @@ class TrainingArguments:
         lora_r: LoRA rank.
         lora_alpha: LoRA scaling.
         lora_dropout: Dropout on the LoRA path.
+        dropout: Probability of every dropout layer of the encoder and head (hidden
+            states and attention); None keeps the base model's own (0.1 for MiniLM).
         frozen_layers: Freeze the embeddings and this many of the lowest encoder layers
             (no LoRA there) and compute their output once instead of in every epoch
             (`eventx.frozen_layers`): each epoch then runs only the layers above.
         rule_fusion: Fuse the encoder's logits with the keyword coder's scores
             (`eventx.fusion`), fitted on validation; False keeps temperature scaling.
         seed: Random seed for initialisation and shuffling.
+        workers: Threads that share each training step, one core each: the batch is
+            cut into that many parts whose forward and backward passes run side by
+            side, and their gradients are summed in a fixed order (0: every available
+            CPU). On a small CPU this is faster than one pass spread over all cores.
+            A run is repeatable for a given seed when dropout is 0 or workers is 1;
+            otherwise dropout masks depend on thread timing.
         max_steps: Stop after this many optimiser steps in total (-1: no limit); for
             smoke tests.
         resume: Continue from ``output_dir/checkpoint`` when it exists.
@@ -59,9 +67,11 @@ class TrainingArguments:
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.0
+    dropout: float | None = None
     frozen_layers: int = 0
     rule_fusion: bool = True
     seed: int = 42
+    workers: int = 0
     max_steps: int = -1
     resume: bool = True
     show_progress_bar: bool = True
@@ -74,6 +84,10 @@ class TrainingArguments:
             raise ValueError(f"context must be one of {CONTEXT_MODES}, got {self.context!r}")
         if self.frozen_layers < 0:
             raise ValueError(f"frozen_layers must be >= 0, got {self.frozen_layers}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0, got {self.workers}")
+        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
             raise ValueError("epochs, batch_size and learning_rate must be positive")
 

@@ -9,7 +9,14 @@ import pytest
 from eventx.calibration import expected_calibration_error, find_thresholds, fit_temperatures
 from eventx.data import read_articles
 from eventx.modeling import EventClassifier
-from eventx.trainer import CHECKPOINT_DIR, LOG_NAME, Examples, train
+from eventx.trainer import (
+    CHECKPOINT_DIR,
+    LOG_NAME,
+    Examples,
+    _accumulate_gradients,
+    _split,
+    train,
+)
 from eventx.training_args import TrainingArguments
 
 
@@ -18,6 +25,50 @@ def test_training_arguments_validate() -> None:
         TrainingArguments(output_dir="x", adapter="qlora")
     with pytest.raises(ValueError, match="context"):
         TrainingArguments(output_dir="x", context="page")
+    with pytest.raises(ValueError, match="workers"):
+        TrainingArguments(output_dir="x", workers=-1)
+    with pytest.raises(ValueError, match="dropout"):
+        TrainingArguments(output_dir="x", dropout=1.0)
+
+
+@pytest.mark.parametrize("n,parts", [(32, 2), (7, 3), (1, 2), (5, 1)])
+def test_split_keeps_every_index_in_order(n: int, parts: int) -> None:
+    pieces = _split(list(range(n)), parts)
+    assert [i for p in pieces for i in p] == list(range(n))
+    assert len(pieces) == min(n, parts)
+    assert max(map(len, pieces)) - min(map(len, pieces)) <= 1
+
+
+def test_threaded_parts_give_the_whole_batch_gradient() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    from eventx.runtime import torch_threads
+
+    clf = EventClassifier.from_base(max_length=32, dropout=0.0)
+    assert all(m.p == 0.0 for m in clf.model.modules() if isinstance(m, torch.nn.Dropout))
+    model = clf.model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    texts = ["Jets bombed the depot.", "Calm.", "The ministry condemned the raid on Monday.",
+             "Gunmen opened fire on a bus.", "He said talks would resume.", "Rain fell."]
+    targets = torch.tensor([[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0],
+                            [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]], dtype=torch.float32)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def enc(idx: list[int]) -> dict:
+        return dict(clf.tokenizer([texts[i] for i in idx], padding=True, return_tensors="pt"))
+
+    whole = _accumulate_gradients(model, params, loss_fn, [enc(list(range(6)))], [targets],
+                                  None)
+    expected = [p.grad.clone() for p in params]
+    parts = _split(list(range(6)), 2)
+    with torch_threads(1), ThreadPoolExecutor(2) as pool:
+        split = _accumulate_gradients(model, params, loss_fn, [enc(p) for p in parts],
+                                      [targets[p] for p in parts], pool)
+    assert split == pytest.approx(whole, abs=1e-5)
+    for p, g in zip(params, expected):
+        torch.testing.assert_close(p.grad, g, atol=1e-5, rtol=1e-4)
 
 
 def test_examples_carry_context(articles_path: Path) -> None:
@@ -41,6 +92,7 @@ def test_resume_from_checkpoint(tmp_path: Path, articles_path: Path, monkeypatch
 
     args = TrainingArguments(output_dir=str(tmp_path / "r"), epochs=3, batch_size=8,
                              learning_rate=1e-3, max_length=48, seed=5,
+                             dropout=0.0,  # no dropout: worker threads repeat exactly
                              show_progress_bar=False, early_stopping_patience=0)
     reference = train(articles_path, articles_path, args)
     ref_probs = reference.predict_proba(["Jets bombed the depot."])

@@ -32,6 +32,14 @@ def train(
         0, "--frozen-layers",
         help="Freeze the N lowest encoder layers and compute their output once (faster epochs).",
     ),
+    dropout: float | None = typer.Option(
+        None, "--dropout", help="Encoder dropout (default: the base model's own)."
+    ),
+    workers: int = typer.Option(
+        0, "--workers",
+        help="Threads sharing each step, one core each (0: all CPUs). Runs repeat exactly "
+        "for a seed when --dropout is 0 or --workers is 1.",
+    ),
     patience: int = typer.Option(3, "--patience", help="Early-stopping patience (0: off)."),
     seed: int = typer.Option(42, "--seed"),
     max_steps: int = typer.Option(-1, "--max-steps", help="Stop after N steps (smoke tests)."),
@@ -54,8 +62,8 @@ def train(
             epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
             max_length=max_length, early_stopping_patience=patience, seed=seed,
             max_steps=max_steps, class_weighting=not no_class_weights, resume=not no_resume,
-            rule_fusion=not no_rule_fusion, frozen_layers=frozen_layers,
-            show_progress_bar=not quiet,
+            rule_fusion=not no_rule_fusion, frozen_layers=frozen_layers, dropout=dropout,
+            workers=workers, show_progress_bar=not quiet,
         )
         train_articles = read_articles(train_file)
         dev_articles = read_articles(dev_file)
