@@ -90,7 +90,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, nargs="+", default=[0.5, 8, 100])
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: all CPUs)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="CPU threads, as eventx extract --threads (0: all CPUs)")
     parser.add_argument("--every", type=float, default=5.0, help="seconds between samples")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -124,7 +125,7 @@ def main() -> None:
         "",
         f"Written by `benchmarks/memory.py` on {time.strftime('%Y-%m-%d %H:%M')}: "
         f"`eventx extract --jsonl CORPUS -o OUT`, model `{Path(args.model).name}` in its "
-        f"default precision (`{resolve_precision('auto', args.model)}`), torch threads "
+        f"default precision (`{resolve_precision('auto', args.model)}`), CPU threads "
         f"{threads}, each size in a cold process; load average {load_start:.1f} at the "
         f"start and {load_end:.1f} at the end (other jobs shared the CPUs, so the seconds "
         "are not a speed measurement: see speed.md). The corpus is the eventx corpus "

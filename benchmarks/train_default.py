@@ -67,6 +67,8 @@ def main() -> int:
     parser.add_argument("--frozen-layers", type=int, default=RECIPE.frozen_layers)
     parser.add_argument("--dropout", type=float, default=RECIPE.dropout,
                         help="encoder dropout (default: the recipe's)")
+    parser.add_argument("--attention-dropout", type=float, default=RECIPE.attention_dropout,
+                        help="dropout on attention weights alone (default: the recipe's)")
     parser.add_argument("--context", default=RECIPE.context,
                         help="second segment: none, previous, title or neighbours")
     parser.add_argument("--no-ship", action="store_true", help="train and score only")
@@ -83,7 +85,7 @@ def main() -> int:
                   replace(RECIPE, output_dir=str(out), seed=seed, epochs=args.epochs,
                           learning_rate=args.lr, adapter=args.adapter,
                           context=args.context, frozen_layers=args.frozen_layers,
-                          dropout=args.dropout,
+                          dropout=args.dropout, attention_dropout=args.attention_dropout,
                           show_progress_bar=False))
             minutes = round((time.time() - t0) / 60, 1)
             result = score(out)
@@ -91,7 +93,8 @@ def main() -> int:
             result["recipe"] = {"adapter": args.adapter, "context": args.context,
                                 "epochs": args.epochs, "learning_rate": args.lr,
                                 "frozen_layers": args.frozen_layers,
-                                "dropout": args.dropout}
+                                "dropout": args.dropout,
+                                "attention_dropout": args.attention_dropout}
             scores.write_text(json.dumps(result, indent=2) + "\n")
         runs[seed] = json.loads(scores.read_text())
         print(f"seed {seed}: " + "  ".join(f"{s} {runs[seed][s]['macro_f1']:.4f}"

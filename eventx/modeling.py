@@ -138,6 +138,22 @@ def context_for(
     raise ValueError(f"unknown context mode {mode!r}; expected one of {CONTEXT_MODES}")
 
 
+def _set_dropout(model: Any, dropout: float | None, attention_dropout: float | None) -> None:
+    """Set the probability of every dropout layer, then of the attention weights' alone."""
+    from torch import nn
+
+    for module in model.modules():
+        if dropout is not None and isinstance(module, nn.Dropout):
+            module.p = dropout
+    if attention_dropout is None:
+        return
+    for module in model.modules():
+        # BERT-style self-attention reads its weights' dropout from ``self.dropout.p``.
+        if hasattr(module, "attention_head_size") and isinstance(
+                getattr(module, "dropout", None), nn.Dropout):
+            module.dropout.p = attention_dropout
+
+
 class EventClassifier:
     """A multi-label sentence classifier with calibrated per-label probabilities.
 
@@ -168,6 +184,7 @@ class EventClassifier:
         lora_alpha: int = 32,
         lora_dropout: float = 0.0,
         dropout: float | None = None,
+        attention_dropout: float | None = None,
         frozen_layers: int = 0,
     ) -> EventClassifier:
         """A fresh, untrained classifier on a pretrained encoder.
@@ -184,6 +201,8 @@ class EventClassifier:
             lora_dropout: Dropout on the LoRA path.
             dropout: Probability of every dropout layer of the encoder and head (None:
                 the base model's own).
+            attention_dropout: Dropout on the attention weights of BERT-style
+                self-attention, overriding ``dropout`` there (None: no override).
             frozen_layers: Keep the embeddings and this many of the lowest layers frozen
                 (no LoRA there either), so that training can cache their output
                 (`eventx.frozen_layers`); BERT-like encoders only.
@@ -206,12 +225,7 @@ class EventClassifier:
                 label2id=dict(LABEL2ID),
                 problem_type="multi_label_classification",
             )
-        if dropout is not None:
-            from torch import nn
-
-            for module in model.modules():
-                if isinstance(module, nn.Dropout):
-                    module.p = dropout
+        _set_dropout(model, dropout, attention_dropout)
         if frozen_layers:
             freeze_bottom(model, frozen_layers)
         if adapter == "lora":

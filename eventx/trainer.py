@@ -185,7 +185,8 @@ def train(
     clf = EventClassifier.from_base(
         args.base_model, adapter=args.adapter, context=args.context, max_length=args.max_length,
         lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
-        dropout=args.dropout, frozen_layers=args.frozen_layers,
+        dropout=args.dropout, attention_dropout=args.attention_dropout,
+        frozen_layers=args.frozen_layers,
     )
     model, tok = clf.model, clf.tokenizer
     use_ctx = args.context != "none"

@@ -33,6 +33,8 @@ class TrainingArguments:
         lora_dropout: Dropout on the LoRA path.
         dropout: Probability of every dropout layer of the encoder and head (hidden
             states and attention); None keeps the base model's own (0.1 for MiniLM).
+        attention_dropout: Dropout on the attention weights alone, overriding
+            ``dropout`` there (BERT-style encoders); None: no override.
         frozen_layers: Freeze the embeddings and this many of the lowest encoder layers
             (no LoRA there) and compute their output once instead of in every epoch
             (`eventx.frozen_layers`): each epoch then runs only the layers above.
@@ -68,6 +70,7 @@ class TrainingArguments:
     lora_alpha: int = 32
     lora_dropout: float = 0.0
     dropout: float | None = None
+    attention_dropout: float | None = None
     frozen_layers: int = 0
     rule_fusion: bool = True
     seed: int = 42
@@ -86,8 +89,10 @@ class TrainingArguments:
             raise ValueError(f"frozen_layers must be >= 0, got {self.frozen_layers}")
         if self.workers < 0:
             raise ValueError(f"workers must be >= 0, got {self.workers}")
-        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        for name in ("dropout", "attention_dropout"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {value}")
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
             raise ValueError("epochs, batch_size and learning_rate must be positive")
 

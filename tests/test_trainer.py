@@ -39,6 +39,17 @@ def test_split_keeps_every_index_in_order(n: int, parts: int) -> None:
     assert max(map(len, pieces)) - min(map(len, pieces)) <= 1
 
 
+def test_dropout_settings_reach_the_encoder() -> None:
+    import torch
+
+    model = EventClassifier.from_base(max_length=32, attention_dropout=0.0).model
+    drops = {name: m.p for name, m in model.named_modules() if isinstance(m, torch.nn.Dropout)}
+    attention = {n for n in drops if n.endswith("attention.self.dropout")}
+    assert len(attention) == 6  # one per MiniLM layer
+    assert {drops[n] for n in attention} == {0.0}
+    assert {p for n, p in drops.items() if n not in attention} == {0.1}  # MiniLM's own
+
+
 def test_threaded_parts_give_the_whole_batch_gradient() -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -35,6 +35,9 @@ def train(
     dropout: float | None = typer.Option(
         None, "--dropout", help="Encoder dropout (default: the base model's own)."
     ),
+    attention_dropout: float | None = typer.Option(
+        None, "--attention-dropout", help="Dropout on attention weights alone (BERT-style)."
+    ),
     workers: int = typer.Option(
         0, "--workers",
         help="Threads sharing each step, one core each (0: all CPUs). Runs repeat exactly "
@@ -63,6 +66,7 @@ def train(
             max_length=max_length, early_stopping_patience=patience, seed=seed,
             max_steps=max_steps, class_weighting=not no_class_weights, resume=not no_resume,
             rule_fusion=not no_rule_fusion, frozen_layers=frozen_layers, dropout=dropout,
+            attention_dropout=attention_dropout,
             workers=workers, show_progress_bar=not quiet,
         )
         train_articles = read_articles(train_file)
