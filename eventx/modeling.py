@@ -323,6 +323,7 @@ class EventClassifier:
         contexts: Sequence[str | None] | None = None,
         batch_size: int = 64,
         truncated: list[int] | None = None,
+        workers: int = 1,
     ) -> torch.Tensor:
         """Raw logits for sentences, batched by length to avoid work on padding.
 
@@ -332,17 +333,39 @@ class EventClassifier:
             batch_size: Sentences per forward pass.
             truncated: If given, the indices of sentences cut at ``max_length`` are
                 appended to it (the caller reports them).
+            workers: Threads that run batches side by side, one core each (as in
+                `eventx.runtime.Scorer`); the logits do not depend on it.
         """
         import torch
 
+        from eventx.runtime import torch_threads
+
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
         out = torch.empty((len(texts), len(LABELS)))
+        # Tokenize in this thread: a fast tokenizer must not be called from several at once.
+        batches = []
         for idx, batch in self._batches(texts, batch_size):
             ctx = [contexts[i] for i in idx] if contexts is not None else None
             enc = self.encode(batch, ctx)
             if truncated is not None:
                 truncated.extend(idx[j] for j in self._cut_sentences(enc, batch, ctx))
-            with torch.inference_mode():
+            batches.append((idx, enc))
+
+        def run(item: tuple[list[int], Any]) -> None:
+            idx, enc = item
+            with torch.inference_mode():  # per call: the mode is local to each thread
                 out[idx] = self.model(**enc).logits.float()
+
+        if workers == 1 or len(batches) == 1:
+            for item in batches:
+                run(item)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with torch_threads(1), ThreadPoolExecutor(workers) as pool:
+                for _ in pool.map(run, batches):
+                    pass
         return out
 
     def _cut_sentences(

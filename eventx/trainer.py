@@ -1,7 +1,8 @@
 """Fine-tuning: train an `EventClassifier` on annotated articles.
 
 One plain PyTorch loop, kept small so it is easy to read and to resume: length-bucketed
-batches, AdamW with linear warm-up and decay, weighted BCE for rare labels, validation
+batches, each step shared by single-core worker threads (`_accumulate_gradients`),
+AdamW with linear warm-up and decay, weighted BCE for rare labels, validation
 macro-F1 after every epoch with early stopping, a checkpoint after every epoch, then
 calibration (temperatures, and the rule fusion of `eventx.fusion`) and per-label
 thresholds fitted on the validation split.
@@ -296,7 +297,7 @@ def train(
                     break
         model.eval()
         dev_logits = clf.logits(dev_ex.texts, dev_ex.contexts if use_ctx else None,
-                                args.eval_batch_size).numpy()
+                                args.eval_batch_size, workers=workers).numpy()
         f1, per_label = macro_f1(dev_ex.targets, dev_logits >= 0.0)
         record = {"epoch": epoch, "step": state["step"], "train_loss": round(running / seen, 5),
                   "dev_macro_f1": round(f1, 4),
@@ -310,7 +311,7 @@ def train(
             tqdm.write(f"epoch {epoch}: train loss {record['train_loss']:.4f}  "
                        f"dev macro-F1 {f1:.4f}  ({record['seconds']} s)")
         if f1 > state["best_f1"]:
-            state.update(best_f1=f1, best_epoch=epoch, stale=0)
+            state.update(best_f1=f1, best_epoch=epoch, stale=0, best_dev_logits=dev_logits)
             best_weights = {n: p.detach().clone() for n, p in model.named_parameters()
                             if p.requires_grad}
         else:
@@ -331,8 +332,11 @@ def train(
         for n, w in best_weights.items():
             named[n].copy_(w)
     model.eval()
-    dev_logits = clf.logits(dev_ex.texts, dev_ex.contexts if use_ctx else None,
-                            args.eval_batch_size).numpy()
+    # The best epoch's validation logits are those of the restored weights: no second pass.
+    dev_logits = state.pop("best_dev_logits", None)
+    if dev_logits is None:
+        dev_logits = clf.logits(dev_ex.texts, dev_ex.contexts if use_ctx else None,
+                                args.eval_batch_size, workers=workers).numpy()
     dev_rules = _rule_scores(dev_articles) if args.rule_fusion else None
     fit_report = calibrate(clf, dev_logits, dev_ex.targets, dev_rules)
     clf.config.training = {

@@ -66,6 +66,26 @@ def test_batching_by_length_keeps_input_order(tiny_model_dir: Path) -> None:
     assert torch.allclose(together, one_by_one, atol=1e-5)
 
 
+def test_worker_threads_give_the_same_logits(tiny_model_dir: Path) -> None:
+    import threading
+
+    clf = EventClassifier.from_pretrained(tiny_model_dir)
+    callers: set[int] = set()
+    forward = clf.model.forward
+
+    def recording_forward(*args, **kwargs):
+        callers.add(threading.get_ident())
+        return forward(*args, **kwargs)
+
+    one = clf.logits(SENTENCES, batch_size=2)
+    clf.model.forward = recording_forward
+    two = clf.logits(SENTENCES, batch_size=2, workers=2)
+    assert threading.get_ident() not in callers  # the forwards ran on the workers
+    assert torch.allclose(one, two, atol=1e-5)
+    with pytest.raises(ValueError, match="workers"):
+        clf.logits(SENTENCES, workers=0)
+
+
 def test_missing_or_incompatible_model_directory(tmp_path: Path, tiny_model_dir: Path) -> None:
     with pytest.raises(ModelLoadError, match="does not exist"):
         EventClassifier.from_pretrained(tmp_path / "nope")

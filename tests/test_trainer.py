@@ -15,6 +15,7 @@ from eventx.trainer import (
     Examples,
     _accumulate_gradients,
     _split,
+    recalibrate,
     train,
 )
 from eventx.training_args import TrainingArguments
@@ -96,6 +97,25 @@ def test_training_writes_log_config_and_no_leftover_checkpoint(tiny_model_dir: P
     assert not (tiny_model_dir / CHECKPOINT_DIR).exists()
     config = json.loads((tiny_model_dir / "eventx_config.json").read_text())
     assert {"ece_before", "ece_after", "macro_f1"} <= set(config["scores"]["calibration"])
+
+
+def test_calibration_reuses_the_best_epochs_validation_logits(
+    tiny_model_dir: Path, tmp_path: Path, articles_path: Path
+) -> None:
+    """Training calibrates on the logits kept from its best epoch; a fresh pass over the
+    validation data with the saved weights must find the same calibration."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    stored = json.loads((copy / "eventx_config.json").read_text())
+    recalibrate(copy, articles_path)
+    fresh = json.loads((copy / "eventx_config.json").read_text())
+    assert fresh["thresholds"] == stored["thresholds"]
+    assert fresh["temperatures"] == pytest.approx(stored["temperatures"], abs=1e-4)
+    for key in ("ece_before", "ece_after", "macro_f1"):
+        assert fresh["scores"]["calibration"][key] == pytest.approx(
+            stored["scores"]["calibration"][key], abs=1e-4)
 
 
 def test_resume_from_checkpoint(tmp_path: Path, articles_path: Path, monkeypatch) -> None:
