@@ -2,7 +2,7 @@
 
     python benchmarks/train_default.py --seeds 0 --no-ship --work runs/exp/NAME \
         --epochs 6 --lr 2e-4 --adapter lora --context previous
-    python benchmarks/recipes.py [--runs runs/exp] [--rescore] [--note "..."]
+    python benchmarks/recipes.py [--runs runs/exp] [--rescore] [--int8] [--note "..."]
 
 Reads every ``RUNS/NAME/seedN/scores.json`` written by ``train_default.py`` and prints a
 table of validation / test / test_unseen macro-F1, the minutes each run trained, seconds
@@ -60,6 +60,29 @@ def rescore(runs: Path) -> None:
         print(f"rescored {run_dir}", file=sys.stderr)
 
 
+def check_int8(runs: Path) -> None:
+    """Record each run's int8 accuracy check (`eventx.quantization`) in its directory, as
+    shipping does: whether int8 keeps validation macro-F1 within the bound decides the
+    precision a shipped model runs in (runs checked before are skipped)."""
+    from eventx.quantization import CHECK_FILE, check_quantization, record_check
+
+    for scores_path in sorted(runs.glob("*/seed*/scores.json")):
+        run_dir = scores_path.parent
+        if not (run_dir / CHECK_FILE).exists():
+            record_check(run_dir, check_quantization(run_dir))
+            print(f"checked int8 of {run_dir}", file=sys.stderr)
+
+
+def _int8_drops(run_dirs: list[Path]) -> list[float]:
+    """Validation macro-F1 points lost in int8, for the runs whose check is recorded."""
+    drops = []
+    for d in run_dirs:
+        path = d / "quantization.json"
+        if path.exists():
+            drops.append(100 * json.loads(path.read_text())["schemes"]["int8"]["f1_drop"])
+    return drops
+
+
 def collect(runs: Path) -> list[dict]:
     """One row per recipe directory, with the scores of each of its seeds."""
     rows = []
@@ -80,6 +103,7 @@ def collect(runs: Path) -> list[dict]:
             "context": training.get("context"),
             "frozen_layers": training.get("frozen_layers", 0),
             "dropout": training.get("dropout"),
+            "attention_dropout": training.get("attention_dropout"),
             "epochs": training.get("epochs"),
             "best_epoch": training.get("best_epoch"),
             "learning_rate": training.get("learning_rate"),
@@ -89,14 +113,15 @@ def collect(runs: Path) -> list[dict]:
             "minutes": [r.get("minutes") for r in scores],
             "seconds_per_epoch": _seconds_per_epoch(first),
             "weights_mb": round(_weights_mb(first), 1),
+            "int8_drop_points": _int8_drops([s.parent for s in seeds]),
         })
     return rows
 
 
-def _cell(values: list[float]) -> str:
+def _cell(values: list[float], digits: int = 3) -> str:
     if len(values) == 1:
-        return f"{values[0]:.3f}"
-    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
 def render(rows: list[dict], note: str) -> str:
@@ -107,18 +132,25 @@ def render(rows: list[dict], note: str) -> str:
         "Macro-F1 from the scorer with each run's calibrated thresholds (rule fusion fitted",
         "on validation); the 'no fusion' column recalibrates the same weights with",
         "temperatures only. Mean ± sd when a recipe has several seeds. Minutes include",
-        "validation after every epoch.",
+        "validation after every epoch. 'int8 drop' is the validation macro-F1 lost when",
+        "the run is quantized to int8 (points; a shipped model runs in int8 only when",
+        "it loses at most 0.5), with how many seeds pass.",
         "",
         "| recipe | adapter | context | frozen layers | dropout | lr | epochs (best) | seeds | "
         "validation | test | test_unseen | test_unseen, no fusion | s/epoch | minutes | "
-        "weights MB |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "weights MB | int8 drop |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         spe = f"{r['seconds_per_epoch']:.0f}" if r["seconds_per_epoch"] else "n/a"
         plain = r["test_unseen_temperature_only"]
         minutes = "/".join(str(m) for m in r["minutes"])
         dropout = "base" if r["dropout"] is None else f"{r['dropout']:g}"  # base: 0.1
+        if r.get("attention_dropout") is not None:
+            dropout += f", attention {r['attention_dropout']:g}"
+        drops = r.get("int8_drop_points") or []
+        int8 = (f"{_cell(drops, 2)} ({sum(d <= 0.5 for d in drops)}/{len(drops)} pass)"
+                if drops else "n/a")
         lines.append(
             f"| {r['name']} | {r['adapter']} | {r['context']} | {r['frozen_layers']} | "
             f"{dropout} | "
@@ -127,7 +159,7 @@ def render(rows: list[dict], note: str) -> str:
             f"{_cell(r['test'])} | {_cell(r['test_unseen'])} | "
             f"{_cell(plain) if plain else 'n/a'} | "
             f"{spe} | {minutes} | "
-            f"{r['weights_mb']} |"
+            f"{r['weights_mb']} | {int8} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -139,6 +171,8 @@ def main() -> int:
     parser.add_argument("--name", default="recipes", help="results file stem")
     parser.add_argument("--rescore", action="store_true",
                         help="recalibrate and score every run, without and with fusion")
+    parser.add_argument("--int8", action="store_true",
+                        help="record each run's int8 accuracy check (about 30 s a run)")
     args = parser.parse_args()
     if not args.runs.is_dir():
         print(f"no runs under {args.runs}: train some with benchmarks/train_default.py first",
@@ -146,6 +180,8 @@ def main() -> int:
         return 1
     if args.rescore:
         rescore(args.runs)
+    if args.int8:
+        check_int8(args.runs)
     rows = collect(args.runs)
     table = render(rows, args.note)
     print(table)

@@ -33,6 +33,7 @@ SETUPS = {
     "LoRA, whole encoder, 1 worker": {"adapter": "lora", "workers": 1},
     "LoRA, whole encoder": {"adapter": "lora"},
     "LoRA, whole encoder, dropout 0": {"adapter": "lora", "dropout": 0.0},
+    "LoRA, whole encoder, attention dropout 0": {"adapter": "lora", "attention_dropout": 0.0},
     "LoRA, 2 frozen layers": {"adapter": "lora", "frozen_layers": 2},
     "full fine-tuning": {"adapter": "full"},
 }

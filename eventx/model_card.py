@@ -20,6 +20,15 @@ def _mean_sd(values: Sequence[float]) -> str:
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
 
 
+def _dropout(value: float | None) -> str:
+    return "the encoder's own" if value is None else f"{value:g}"
+
+
+def _minutes(values: Sequence[float]) -> str:
+    return " / ".join(f"{m:g}" for m in values) + " minutes per seed (train split, " \
+        "validation every epoch, calibration)"
+
+
 def per_label_table(metrics: Mapping[str, Any]) -> str:
     """Markdown table of per-label precision/recall/F1/support from an evaluation dict."""
     rows = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
@@ -91,6 +100,11 @@ def render(
         f"{training.get('batch_size')}, warm-up {training.get('warmup_ratio')}, weight decay "
         f"{training.get('weight_decay')}, class weighting {training.get('class_weighting')}, "
         f"seed {training.get('seed')}",
+        f"- Dropout: {_dropout(training.get('dropout'))} on hidden states, "
+        f"{_dropout(training.get('attention_dropout', training.get('dropout')))} on "
+        "attention weights",
+        *([f"- Training time on 2 CPU cores: {_minutes(minutes)}"]
+          if (minutes := config.get("scores", {}).get("train_minutes")) else []),
         f"- Rebuild: `{rebuild_command}`",
         "- Recipe (LoRA vs full fine-tuning, context modes, rule fusion) chosen on the "
         "validation and unseen-settings splits: `benchmarks/results/recipes.md`",

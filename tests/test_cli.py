@@ -96,3 +96,27 @@ def test_calibrate_rewrites_config_only(tmp_path: Path, tiny_model_dir: Path,
     assert f"{bad}:1:" in result.stderr and "riot" in result.stderr
     missing = run("calibrate", str(tmp_path / "nope"), "--dev", str(articles_path))
     assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def test_train_writes_a_model_with_the_shipped_recipe_by_default(
+    tmp_path: Path, articles_path: Path
+) -> None:
+    from eventx.training_args import TrainingArguments
+
+    out = tmp_path / "m"
+    result = run("train", "--train", str(articles_path), "--dev", str(articles_path),
+                 "--out", str(out), "--max-steps", "2", "--batch-size", "4",
+                 "--max-length", "32", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "model written to" in result.stderr + result.stdout
+    training = json.loads((out / "eventx_config.json").read_text())["training"]
+    default = TrainingArguments(output_dir="").to_dict()
+    for key in ("epochs", "learning_rate", "attention_dropout", "dropout", "adapter",
+                "early_stopping_patience", "seed", "workers"):
+        assert training[key] == default[key], key
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a"}\n')
+    failed = run("train", "--train", str(bad), "--dev", str(articles_path),
+                 "--out", str(tmp_path / "n"), "--quiet")
+    assert failed.returncode != 0 and f"{bad}:1:" in failed.stderr
+    assert not (tmp_path / "n").exists()

