@@ -75,12 +75,10 @@ def check_int8(runs: Path) -> None:
 
 def _int8_drops(run_dirs: list[Path]) -> list[float]:
     """Validation macro-F1 points lost in int8, for the runs whose check is recorded."""
-    drops = []
-    for d in run_dirs:
-        path = d / "quantization.json"
-        if path.exists():
-            drops.append(100 * json.loads(path.read_text())["schemes"]["int8"]["f1_drop"])
-    return drops
+    from eventx.quantization import recorded_check
+
+    checks = [recorded_check(d) for d in run_dirs]
+    return [100 * c["schemes"]["int8"]["f1_drop"] for c in checks if c is not None]
 
 
 def collect(runs: Path) -> list[dict]:

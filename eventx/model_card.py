@@ -24,6 +24,12 @@ def _dropout(value: float | None) -> str:
     return "the encoder's own" if value is None else f"{value:g}"
 
 
+def _attention_dropout(training: Mapping[str, Any]) -> float | None:
+    """The attention weights' dropout: its own setting, else the general one."""
+    own = training.get("attention_dropout")
+    return own if own is not None else training.get("dropout")
+
+
 def _minutes(values: Sequence[float]) -> str:
     return " / ".join(f"{m:g}" for m in values) + " minutes per seed (train split, " \
         "validation every epoch, calibration)"
@@ -101,7 +107,7 @@ def render(
         f"{training.get('weight_decay')}, class weighting {training.get('class_weighting')}, "
         f"seed {training.get('seed')}",
         f"- Dropout: {_dropout(training.get('dropout'))} on hidden states, "
-        f"{_dropout(training.get('attention_dropout', training.get('dropout')))} on "
+        f"{_dropout(_attention_dropout(training))} on "
         "attention weights",
         *([f"- Training time on 2 CPU cores: {_minutes(minutes)}"]
           if (minutes := config.get("scores", {}).get("train_minutes")) else []),

@@ -338,10 +338,8 @@ class EventClassifier:
         """
         import torch
 
-        from eventx.runtime import torch_threads
+        from eventx.runtime import run_side_by_side
 
-        if workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
         out = torch.empty((len(texts), len(LABELS)))
         # Tokenize in this thread: a fast tokenizer must not be called from several at once.
         batches = []
@@ -357,15 +355,7 @@ class EventClassifier:
             with torch.inference_mode():  # per call: the mode is local to each thread
                 out[idx] = self.model(**enc).logits.float()
 
-        if workers == 1 or len(batches) == 1:
-            for item in batches:
-                run(item)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with torch_threads(1), ThreadPoolExecutor(workers) as pool:
-                for _ in pool.map(run, batches):
-                    pass
+        run_side_by_side(run, batches, workers)
         return out
 
     def _cut_sentences(

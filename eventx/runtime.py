@@ -28,11 +28,11 @@ import logging
 import math
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventx.labels import ID2LABEL, LABEL2ID, LABELS
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from eventx.modeling import EventClassifier, EventxConfig
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _PREFIX = "base_model.model."
 _ADAPTER_CONFIG = "adapter_config.json"
@@ -80,6 +81,24 @@ def torch_threads(n: int) -> Iterator[None]:
     finally:
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
+
+
+def run_side_by_side(run: Callable[[T], None], items: Sequence[T], workers: int) -> None:
+    """Call ``run`` on every item: in this thread when ``workers`` is 1, else on
+    ``workers`` single-core threads at once (each item's work must be independent).
+
+    Fresh threads per call: torch reads its thread count when a thread first runs an op,
+    so these start single-threaded while torch's count is held at 1.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers == 1 or len(items) <= 1:
+        for item in items:
+            run(item)
+        return
+    with torch_threads(1), ThreadPoolExecutor(workers) as pool:
+        for _ in pool.map(run, items):
+            pass
 
 
 def set_threads(threads: int | None = None) -> int:
@@ -611,16 +630,8 @@ class Scorer:
                 out = self.module(**inputs)
             logits[idx] = (out if self.lean else out.logits).float().numpy()
 
-        batches = _budget_batches(lengths[order], batch_size, self.max_tokens)
-        if self.workers == 1 or len(batches) == 1:
-            for batch in batches:
-                run(batch)
-        else:
-            # Fresh threads per call: torch reads its thread count when a thread first
-            # runs an op, so these start single-threaded.
-            with torch_threads(1), ThreadPoolExecutor(self.workers) as pool:
-                for _ in pool.map(run, batches):
-                    pass
+        run_side_by_side(run, _budget_batches(lengths[order], batch_size, self.max_tokens),
+                         self.workers)
         return calibrated_probabilities(self.config, logits, texts, rule_scores)
 
     def _inputs(

