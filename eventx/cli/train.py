@@ -42,7 +42,7 @@ def train(
     ),
     attention_dropout: float | None = typer.Option(
         _DEFAULT.attention_dropout, "--attention-dropout",
-        help="Dropout on attention weights alone (BERT-style encoders).",
+        help="Dropout on attention weights alone (BERT-style encoders); MiniLM's own is 0.1.",
     ),
     workers: int = typer.Option(
         _DEFAULT.workers, "--workers",
