@@ -181,7 +181,7 @@ def _quantization_lines(check: Mapping[str, Any]) -> list[str]:
         f"(torch {check['torch_version']}). The scores above are fp32.",
         "",
         "| precision | validation macro-F1 | drop (points) | "
-        + ("cross-fitted drop | " if cross_fitted else "")
+        + ("cross-fitted drop (points) | " if cross_fitted else "")
         + "max / mean probability change |",
         "|---|---:|---:|" + ("---:|" if cross_fitted else "") + "---|",
         f"| fp32 | {check['fp32_macro_f1']:.4f} | | " + ("| " if cross_fitted else "") + "|",

@@ -177,6 +177,9 @@ def check_quantization(
         model: A model directory or a loaded `Extractor`.
         articles: Annotated articles (path or list); default: the corpus validation split.
         schemes: Schemes to measure.
+
+    Raises:
+        ValueError: If ``articles`` holds fewer than `CROSS_FIT_FOLDS` articles.
     """
     import numpy as np
     import torch
