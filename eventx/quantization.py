@@ -238,24 +238,16 @@ class _GoldSentences:
 
     @classmethod
     def of(cls, articles: list[AnnotatedArticle], config: EventxConfig) -> _GoldSentences:
+        """As training reads validation: `eventx.trainer.Examples` and its rule scores."""
         import numpy as np
 
-        from eventx.fusion import article_rule_scores
-        from eventx.labels import LABELS, to_multi_hot
-        from eventx.modeling import context_for
+        from eventx.trainer import Examples, _rule_scores
 
-        texts, contexts, targets, article = [], [], [], []
-        for k, a in enumerate(articles):
-            sents = [s.text for s in a.sentences]
-            texts.extend(sents)
-            contexts.extend(context_for(sents, i, config.context, a.title)
-                            for i in range(len(sents)))
-            targets.extend(to_multi_hot(s.labels) for s in a.sentences)
-            article.extend([k] * len(sents))
-        rules = article_rule_scores([(a.title, [s.text for s in a.sentences]) for a in articles])
-        return cls(texts, contexts if config.context != "none" else None,
-                   np.asarray(targets, dtype=np.int64).reshape(-1, len(LABELS)), rules,
-                   np.asarray(article, dtype=np.int64))
+        ex = Examples.from_articles(articles, config.context)
+        sizes = [len(a.sentences) for a in articles]
+        return cls(ex.texts, ex.contexts if config.context != "none" else None,
+                   ex.targets.astype(np.int64), _rule_scores(articles),
+                   np.repeat(np.arange(len(articles)), sizes))
 
     def shipped_probabilities(self, config: EventxConfig, logits: np.ndarray) -> np.ndarray:
         from eventx.fusion import calibrated_probabilities
