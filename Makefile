@@ -28,8 +28,8 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-## Rebuild the shipped default model from the corpus: 3 seeds of 7 epochs, each 13-14 min
-## on 2 idle CPU cores (benchmarks/results/recipes.md, recipe attn0_e7; 5,313 sentences).
+## Rebuild the shipped default model from the corpus: 3 seeds of 7 epochs, each about 13 min
+## on 2 idle CPU cores (benchmarks/results/recipes.md, recipe attn0_e7_lr4; 5,313 sentences).
 model: setup
 	$(PY) benchmarks/train_default.py
 

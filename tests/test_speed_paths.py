@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -165,6 +166,12 @@ def test_quantized_is_close_and_only_default_after_a_passed_check(
         assert r["ok"] == (r["f1_drop"] <= 0.005)
         assert r["own_calibration_drop"] == pytest.approx(
             check.fp32_macro_f1 - r["macro_f1"], abs=2e-6)
+    # What users of precision "auto" get: fp32's F1 less the default scheme's drop.
+    expected = check.fp32_macro_f1 - (
+        check.schemes[check.default]["f1_drop"] if check.default != "fp32" else 0.0)
+    assert check.default_macro_f1 == pytest.approx(expected)
+    failed = {scheme: {**r, "ok": False} for scheme, r in check.schemes.items()}
+    assert replace(check, schemes=failed).default_macro_f1 == check.fp32_macro_f1
     # A copy of the model directory carries the recorded check.
     model = tmp_path / "model"
     model.mkdir()
