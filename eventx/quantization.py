@@ -234,6 +234,19 @@ CROSS_FIT_SPLITS = 5
 """Article folds, and how many random fold splits the cross-fitted drop is averaged over."""
 
 
+def article_folds(article: np.ndarray, split: int) -> np.ndarray:
+    """Fold (0 to `CROSS_FIT_FOLDS` - 1) of every sentence, drawn by whole article.
+
+    Args:
+        article: Index of each sentence's article (0 to n_articles - 1).
+        split: Seed of the random fold split.
+    """
+    import numpy as np
+
+    n_articles = int(article.max()) + 1 if len(article) else 0
+    return (np.random.default_rng(split).permutation(n_articles) % CROSS_FIT_FOLDS)[article]
+
+
 @dataclass
 class _GoldSentences:
     """The gold sentences of annotated articles as the model reads them."""
@@ -279,8 +292,7 @@ class _GoldSentences:
                              f"articles, got {n_articles}")
         drops = []
         for split in range(CROSS_FIT_SPLITS):
-            fold = (np.random.default_rng(split).permutation(n_articles) % CROSS_FIT_FOLDS)[
-                self.article]
+            fold = article_folds(self.article, split)
             decided = {"fp32": np.zeros_like(self.targets), "other": np.zeros_like(self.targets)}
             for f in range(CROSS_FIT_FOLDS):
                 fit, out = fold != f, fold == f

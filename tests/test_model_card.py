@@ -21,6 +21,7 @@ def test_card_carries_scores_and_seed_spread(tmp_path: Path) -> None:
     text = model_card.render(config, {"test": metrics(0.875)},
                              {"test": [0.87, 0.88, 0.875]}, rebuild_command="make model")
     assert "0.875 ± 0.005" in text
+    assert "The shipped seed has the best validation macro-F1 in the precision" in text
     assert "| strike | 0.875 | 0.875 | 0.875 | 10 |" in text
     assert "0.08 for the raw sigmoid, 0.03 after temperature scaling" in text
     assert "`make model`" in text and "Temperatures:" in text

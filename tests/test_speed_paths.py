@@ -20,6 +20,7 @@ from eventx.quantization import (
     CHECK_FILE,
     CROSS_FIT_FOLDS,
     _GoldSentences,
+    article_folds,
     check_quantization,
     record_check,
     resolve_precision,
@@ -219,6 +220,16 @@ def test_cross_fitted_drop_is_zero_for_equal_logits_and_grows_with_noise(fusion:
     few = _GoldSentences([""] * n, None, targets, rules, np.repeat(np.arange(4), 100))
     with pytest.raises(ValueError, match=f"at least {CROSS_FIT_FOLDS} articles"):
         few.cross_fitted_drop(logits, logits, fusion)
+
+
+def test_article_folds_keep_articles_whole_and_repeat_per_split() -> None:
+    article = np.repeat(np.arange(12), [1, 2, 3] * 4)
+    folds = article_folds(article, 0)
+    assert set(folds.tolist()) == set(range(CROSS_FIT_FOLDS))
+    for a in range(12):
+        assert len(set(folds[article == a].tolist())) == 1
+    np.testing.assert_array_equal(article_folds(article, 0), folds)
+    assert any(not np.array_equal(article_folds(article, s), folds) for s in (1, 2, 3))
 
 
 def test_int8_documents_have_exact_offsets_and_thresholded_labels(
