@@ -251,7 +251,8 @@ class NewsSegmenter:
                 if term_end >= line_start and (term_end == start or text[term_end:start].isspace()):
                     # The line ended in terminal punctuation, already decided; a bullet
                     # or time stamp on the next line still starts a new sentence.
-                    if not term_cut and _ITEM.match(text, _WS.match(text, end).end()):
+                    # Only the next line is read, so a block splits as it would alone.
+                    if not term_cut and _ITEM.match(_REST_OF_LINE.match(text, end).group(1)):
                         cuts.append(start)
                 elif self._line_break_ends_sentence(
                     text, line_start, start, end, block_start, widths

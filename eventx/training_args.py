@@ -19,8 +19,9 @@ class TrainingArguments:
         context: Second segment shown with each sentence (see `CONTEXT_MODES`).
         epochs: Maximum number of passes over the training data.
         learning_rate: Peak learning rate (linear warm-up, then linear decay). The
-            default 4e-4 beat 2e-4 on validation over 3 seeds (0.877 against 0.868;
-            ``benchmarks/results/recipes.md``, recipe ``attn0_e7_lr4``).
+            default 4e-4 beat 2e-4 on validation over 3 seeds (0.877 against 0.868);
+            6e-4 did better on validation but worse on unseen conflict settings
+            (``benchmarks/results/recipes.md``, recipes ``attn0_e7_lr4`` and ``_lr6``).
         batch_size: Training sentences per step.
         eval_batch_size: Sentences per forward pass when validating.
         max_length: Token limit per input.
