@@ -56,6 +56,8 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=RECIPE.epochs)
     parser.add_argument("--lr", type=float, default=RECIPE.learning_rate)
     parser.add_argument("--adapter", choices=("lora", "full"), default=RECIPE.adapter)
+    parser.add_argument("--lora-r", type=int, default=RECIPE.lora_r,
+                        help="LoRA rank; alpha scales with it (alpha / r as in the recipe)")
     parser.add_argument("--frozen-layers", type=int, default=RECIPE.frozen_layers)
     parser.add_argument("--dropout", type=float, default=RECIPE.dropout,
                         help="encoder dropout (default: the recipe's)")
@@ -75,7 +77,8 @@ def main() -> int:
             t0 = time.time()
             train(corpus_file("train"), corpus_file("validation"),
                   replace(RECIPE, output_dir=str(out), seed=seed, epochs=args.epochs,
-                          learning_rate=args.lr, adapter=args.adapter,
+                          learning_rate=args.lr, adapter=args.adapter, lora_r=args.lora_r,
+                          lora_alpha=args.lora_r * RECIPE.lora_alpha // RECIPE.lora_r,
                           context=args.context, frozen_layers=args.frozen_layers,
                           dropout=args.dropout, attention_dropout=args.attention_dropout,
                           show_progress_bar=False))
@@ -84,6 +87,7 @@ def main() -> int:
             result["minutes"] = minutes
             result["recipe"] = {"adapter": args.adapter, "context": args.context,
                                 "epochs": args.epochs, "learning_rate": args.lr,
+                                "lora_r": args.lora_r,
                                 "frozen_layers": args.frozen_layers,
                                 "dropout": args.dropout,
                                 "attention_dropout": args.attention_dropout}
