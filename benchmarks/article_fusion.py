@@ -23,7 +23,6 @@ snippets are mostly single sentences, where all three variants are the same.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import warnings
@@ -31,9 +30,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import trained_runs
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 SPLITS = ("validation", "test", "test_unseen")
 VARIANTS = ("plain", "+ other logits", "+ other logits and rules")
 
@@ -186,22 +185,8 @@ def main() -> int:
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "exp")
     parser.add_argument("--recipes", nargs="+", default=["attn0_e7_lr4", "attn0_e7"])
     args = parser.parse_args()
-    run_dirs = [d for r in args.recipes for d in sorted((args.runs / r).glob("seed*"))
-                if (d / "eventx_config.json").exists()]
-    if not run_dirs:
-        print(f"no trained runs under {args.runs} for {args.recipes}", file=sys.stderr)
-        return 1
-    rows = {}
-    for run_dir in run_dirs:
-        name = f"{run_dir.parent.name}/{run_dir.name}"
-        rows[name] = measure(run_dir)
-        print(name, json.dumps(rows[name]), flush=True)
-    text = render(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "article_fusion.md").write_text(text)
-    (RESULTS / "article_fusion.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(text)
-    return 0
+    return trained_runs.measure_all(trained_runs.find(args.runs, args.recipes), measure,
+                                    render, "article_fusion")
 
 
 if __name__ == "__main__":

@@ -20,15 +20,14 @@ read.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import sys
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
+import trained_runs
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 SCHEME = "int8"
 
 
@@ -91,23 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipes", nargs="*", default=None,
                         help="recipe directories under --runs (default: all)")
     args = parser.parse_args(argv)
-    run_dirs = sorted(p.parent for p in args.runs.glob("*/seed*/eventx_config.json")
-                      if args.recipes is None or p.parent.parent.name in args.recipes)
-    if not run_dirs:
-        print(f"no trained runs under {args.runs}: train some with train_default.py",
-              file=sys.stderr)
-        return 1
-    rows = {}
-    for run_dir in run_dirs:
-        name = f"{run_dir.parent.name}/{run_dir.name}"
-        rows[name] = measure(run_dir)
-        print(name, rows[name], file=sys.stderr, flush=True)
-    text = render(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "quantization_check.md").write_text(text)
-    (RESULTS / "quantization_check.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(text)
-    return 0
+    return trained_runs.measure_all(trained_runs.find(args.runs, args.recipes), measure,
+                                    render, "quantization_check")
 
 
 if __name__ == "__main__":
