@@ -112,7 +112,7 @@ def test_train_writes_a_model_with_the_shipped_recipe_by_default(
     training = json.loads((out / "eventx_config.json").read_text())["training"]
     default = TrainingArguments(output_dir="").to_dict()
     for key in ("epochs", "learning_rate", "attention_dropout", "dropout", "adapter",
-                "early_stopping_patience", "seed", "workers"):
+                "early_stopping_patience", "seed", "workers", "lora_r", "lora_alpha"):
         assert training[key] == default[key], key
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a"}\n')

@@ -30,6 +30,8 @@ def test_training_arguments_validate() -> None:
         TrainingArguments(output_dir="x", workers=-1)
     with pytest.raises(ValueError, match="dropout"):
         TrainingArguments(output_dir="x", dropout=1.0)
+    with pytest.raises(ValueError, match="lora_r"):
+        TrainingArguments(output_dir="x", lora_r=0)
 
 
 @pytest.mark.parametrize("n,parts", [(32, 2), (7, 3), (1, 2), (5, 1)])

@@ -29,6 +29,12 @@ def train(
     context: str = typer.Option(
         _DEFAULT.context, "--context", help="none, previous, title, neighbours."
     ),
+    lora_r: int = typer.Option(
+        _DEFAULT.lora_r, "--lora-r", help="LoRA rank (with --adapter lora)."
+    ),
+    lora_alpha: int = typer.Option(
+        _DEFAULT.lora_alpha, "--lora-alpha", help="LoRA scaling (the recipe: 2x the rank)."
+    ),
     epochs: int = typer.Option(_DEFAULT.epochs, "--epochs"),
     learning_rate: float = typer.Option(_DEFAULT.learning_rate, "--lr", "--learning-rate"),
     batch_size: int = typer.Option(_DEFAULT.batch_size, "--batch-size"),
@@ -75,7 +81,7 @@ def train(
             max_length=max_length, early_stopping_patience=patience, seed=seed,
             max_steps=max_steps, class_weighting=not no_class_weights, resume=not no_resume,
             rule_fusion=not no_rule_fusion, frozen_layers=frozen_layers, dropout=dropout,
-            attention_dropout=attention_dropout,
+            attention_dropout=attention_dropout, lora_r=lora_r, lora_alpha=lora_alpha,
             workers=workers, show_progress_bar=not quiet,
         )
         train_articles = read_articles(train_file)
