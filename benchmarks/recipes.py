@@ -5,11 +5,13 @@
     python benchmarks/recipes.py [--runs runs/exp] [--rescore] [--int8] [--note "..."]
 
 Reads every ``RUNS/NAME/seedN/scores.json`` written by ``train_default.py`` and prints a
-table of validation / test / test_unseen macro-F1, the minutes each run trained, seconds
-per epoch and the size of the saved weights; writes ``benchmarks/results/recipes.md`` and
-``recipes.json``. ``--rescore`` first recalibrates every run twice on the validation
-split, with temperatures only and with rule fusion (`eventx.fusion`), and scores both, so
-the table also shows what fusion adds. Recipes are chosen on validation and test_unseen
+table of validation / test / test_unseen macro-F1, the training sentences, the minutes
+each run trained, seconds per epoch and the size of the saved weights; writes
+``benchmarks/results/recipes.md`` and ``recipes.json``. Runs are local (``runs/`` is not
+in git), so rows already in ``recipes.json`` whose runs are not on this machine are kept.
+``--rescore`` first recalibrates every run twice on the validation split, with
+temperatures only and with rule fusion (`eventx.fusion`), and scores both, so the table
+also shows what fusion adds. Recipes are chosen on validation and test_unseen
 only: nothing here reads external benchmark data.
 """
 
@@ -113,6 +115,7 @@ def collect(runs: Path) -> list[dict]:
             "best_epoch": training.get("best_epoch"),
             "learning_rate": training.get("learning_rate"),
             "seeds": len(scores),
+            "train_sentences": training.get("train_sentences"),
             **{s: [r[s]["macro_f1"] for r in scores] for s in SPLITS},
             "test_unseen_temperature_only": unseen_plain,
             "minutes": [r.get("minutes") for r in scores],
@@ -121,6 +124,14 @@ def collect(runs: Path) -> list[dict]:
             "int8_drop_points": _int8_drops([s.parent for s in seeds]),
         })
     return rows
+
+
+def merge(kept: list[dict], new: list[dict]) -> list[dict]:
+    """``kept`` rows in their order, each replaced by the ``new`` row of the same recipe
+    when there is one, then the other ``new`` rows."""
+    fresh = {r["name"]: r for r in new}
+    merged = [fresh.pop(r["name"], r) for r in kept]
+    return merged + [r for r in new if r["name"] in fresh]
 
 
 def _cell(values: list[float], digits: int = 3) -> str:
@@ -143,9 +154,9 @@ def render(rows: list[dict], note: str) -> str:
         "many seeds pass.",
         "",
         "| recipe | adapter | context | frozen layers | dropout | lr | epochs (best) | seeds | "
-        "validation | test | test_unseen | test_unseen, no fusion | s/epoch | minutes | "
-        "weights MB | int8 drop |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "train sentences | validation | test | test_unseen | test_unseen, no fusion | "
+        "s/epoch | minutes | weights MB | int8 drop |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         spe = f"{r['seconds_per_epoch']:.0f}" if r["seconds_per_epoch"] else "n/a"
@@ -161,7 +172,8 @@ def render(rows: list[dict], note: str) -> str:
             f"| {r['name']} | {r['adapter']} | {r['context']} | {r['frozen_layers']} | "
             f"{dropout} | "
             f"{r['learning_rate']:g} | "
-            f"{r['epochs']} ({r['best_epoch']}) | {r['seeds']} | {_cell(r['validation'])} | "
+            f"{r['epochs']} ({r['best_epoch']}) | {r['seeds']} | "
+            f"{r.get('train_sentences') or 'n/a'} | {_cell(r['validation'])} | "
             f"{_cell(r['test'])} | {_cell(r['test_unseen'])} | "
             f"{_cell(plain) if plain else 'n/a'} | "
             f"{spe} | {minutes} | "
@@ -188,7 +200,9 @@ def main() -> int:
         rescore(args.runs)
     if args.int8:
         check_int8(args.runs)
-    rows = collect(args.runs)
+    previous = RESULTS / f"{args.name}.json"
+    rows = merge(json.loads(previous.read_text()) if previous.exists() else [],
+                 collect(args.runs))
     table = render(rows, args.note)
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
