@@ -28,8 +28,8 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-## Rebuild the shipped default model from the corpus: 3 seeds of 7 epochs, each about 13 min
-## on 2 idle CPU cores (benchmarks/results/recipes.md, recipe attn0_e7_lr4; 5,313 sentences).
+## Rebuild the shipped default model from the corpus: 3 seeds of 6 epochs, each about 10 min
+## on 2 idle CPU cores (benchmarks/results/recipes.md, recipe v3_attn0_e6_lr4_r32; 5,860 sentences).
 model: setup
 	$(PY) benchmarks/train_default.py
 
