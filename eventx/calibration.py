@@ -49,12 +49,17 @@ def apply_temperatures(logits: np.ndarray, temperatures: list[float]) -> np.ndar
     return _sigmoid(logits / np.asarray(temperatures)[None, :])
 
 
-def find_thresholds(probs: np.ndarray, targets: np.ndarray) -> list[float]:
+def find_thresholds(
+    probs: np.ndarray, targets: np.ndarray, tolerance: float = 0.0
+) -> list[float]:
     """Per-label threshold maximising F1 (ties go to the threshold nearest 0.5).
 
     Args:
         probs: Calibrated probabilities, shape ``(n, n_labels)``.
         targets: 0/1 array of the same shape.
+        tolerance: Thresholds whose F1 is within this much of the best count as tied, so
+            a flat F1 curve gives a threshold near 0.5 rather than at a far end of it
+            (``benchmarks/threshold_rule.py`` measures the choice; the default is 0).
     """
     out = []
     for j in range(probs.shape[1]):
@@ -67,7 +72,7 @@ def find_thresholds(probs: np.ndarray, targets: np.ndarray) -> list[float]:
         fp = (pred & ~y).sum(1)
         fn = (~pred & y).sum(1)
         f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
-        best = np.flatnonzero(f1 >= f1.max() - 1e-12)
+        best = np.flatnonzero(f1 >= f1.max() - tolerance - 1e-12)
         out.append(float(_THRESHOLDS[best[np.argmin(np.abs(_THRESHOLDS[best] - 0.5))]]))
     return out
 

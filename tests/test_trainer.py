@@ -171,3 +171,8 @@ def test_calibration_helpers() -> None:
     probs = np.array([[0.9], [0.8], [0.3], [0.2]])
     assert find_thresholds(probs, np.array([[1], [1], [0], [0]]))[0] == pytest.approx(0.5)
     assert find_thresholds(probs, np.array([[1], [1], [1], [0]]))[0] <= 0.3
+    # A flat F1 curve: with a tolerance, the near-best threshold closest to 0.5 wins.
+    flat = np.array([[0.1], [0.45], [0.9], [0.95]])
+    gold = np.array([[1], [0], [1], [1]])
+    assert find_thresholds(flat, gold)[0] == pytest.approx(0.1)  # F1 6/7, the best
+    assert find_thresholds(flat, gold, tolerance=0.06)[0] == pytest.approx(0.5)  # F1 0.8
