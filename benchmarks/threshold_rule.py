@@ -9,8 +9,8 @@ threshold within that much F1 of the best counts as tied and the one nearest 0.5
 For each trained run (rule fusion refitted on the current validation split, in fp32) this
 scores each rule three ways: validation macro-F1 cross-fitted by article (fusion and
 thresholds fitted on 4 folds, scored on the fifth, over the int8 check's 5 fold splits),
-and test and test_unseen macro-F1 with everything fitted on the whole validation split. Only corpus
-splits are read. Writes ``benchmarks/results/threshold_rule.md`` and ``.json``.
+and test and test_unseen macro-F1 with everything fitted on the whole validation split.
+Only corpus splits are read. Writes ``benchmarks/results/threshold_rule.md`` and ``.json``.
 """
 
 from __future__ import annotations
@@ -34,22 +34,18 @@ SPLITS = ("validation", "test", "test_unseen")
 
 
 def _split_data(run_dir: Path) -> dict[str, tuple[np.ndarray, ...]]:
-    """Logits, keyword scores, targets and article index of each corpus split's sentences."""
+    """Logits, keyword scores, targets and article index of each corpus split's sentences,
+    read as training reads validation (`eventx.quantization`'s gold sentences)."""
     from eventx.corpus import load_articles
-    from eventx.fusion import article_rule_scores
     from eventx.modeling import EventClassifier
-    from eventx.trainer import Examples
+    from eventx.quantization import _GoldSentences
 
     clf = EventClassifier.from_pretrained(run_dir)
     out = {}
     for split in SPLITS:
-        articles = load_articles(split)
-        ex = Examples.from_articles(articles, clf.config.context)
-        contexts = ex.contexts if clf.config.context != "none" else None
-        logits = clf.logits(ex.texts, contexts, 128).numpy()
-        rules = article_rule_scores([(a.title, [s.text for s in a.sentences]) for a in articles])
-        article = np.repeat(np.arange(len(articles)), [len(a.sentences) for a in articles])
-        out[split] = (logits, rules, ex.targets.astype(np.int64), article)
+        gold = _GoldSentences.of(load_articles(split), clf.config)
+        logits = clf.logits(gold.texts, gold.contexts, 128).numpy()
+        out[split] = (logits, gold.rule_scores, gold.targets, gold.article)
     return out
 
 
