@@ -1,16 +1,20 @@
 """Agreement between the first annotation and the independent second pass.
 
-    python corpus/agreement.py
+    python corpus/agreement.py [--dir corpus/agreement/v3]
 
 Reads corpus/agreement/second_pass.jsonl (labels by a second annotator who saw only the
 guidelines and the text) and the first labels in corpus/raw/ as they were when the
 second pass was made (corpus/agreement/first_pass.jsonl, frozen on the first run), and
 writes per-label Cohen's kappa and F1 to corpus/agreement/agreement.json, plus the
 list of disagreeing sentences to corpus/agreement/disagreements.jsonl for adjudication.
+``--dir`` does the same for another sample kept in its own directory (``v3``: the batch
+w11-w14, drawn after v3 was built, labelled by its second annotator from
+``sample_texts.jsonl`` alone).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -32,9 +36,12 @@ def raw_sentences() -> dict[str, list[dict]]:
     return out
 
 
-def main() -> None:
-    second = [json.loads(x) for x in (AGREE / "second_pass.jsonl").read_text().splitlines()]
-    frozen = AGREE / "first_pass.jsonl"
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dir", type=Path, default=AGREE, help="the sample's directory")
+    agree = parser.parse_args(argv).dir
+    second = [json.loads(x) for x in (agree / "second_pass.jsonl").read_text().splitlines()]
+    frozen = agree / "first_pass.jsonl"
     if not frozen.exists():
         raw = raw_sentences()
         with open(frozen, "w", encoding="utf-8") as f:
@@ -66,12 +73,12 @@ def main() -> None:
               "share": round(len(gold_a) / total, 4),
               "exact_match": round(1 - len(disagreements) / len(gold_a), 4),
               "per_label": per_label}
-    (AGREE / "agreement.json").write_text(json.dumps(report, indent=2) + "\n")
-    with open(AGREE / "disagreements.jsonl", "w", encoding="utf-8") as f:
+    (agree / "agreement.json").write_text(json.dumps(report, indent=2) + "\n")
+    with open(agree / "disagreements.jsonl", "w", encoding="utf-8") as f:
         for d in disagreements:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
     print(json.dumps(report, indent=2))
-    print(f"{len(disagreements)} disagreeing sentences -> {AGREE / 'disagreements.jsonl'}")
+    print(f"{len(disagreements)} disagreeing sentences -> {agree / 'disagreements.jsonl'}")
 
 
 if __name__ == "__main__":
