@@ -42,6 +42,10 @@ _PACKAGED_ALIASES = {
 }
 CONTEXT_MODES = ("none", "previous", "title", "neighbours")
 _ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+ADAPTER_DTYPE = "float16"
+"""How LoRA adapters are stored: half the bytes of float32. A trained model is rounded to
+it before calibration (`EventClassifier.round_to_saved_precision`), so the model on disk
+is the one calibrated and scored."""
 
 
 class ModelLoadError(RuntimeError):
@@ -297,8 +301,22 @@ class EventClassifier:
                     shutil.copy2(self.source_dir / name, directory / name)
         else:
             self.model.save_pretrained(directory)
+            if self.config.adapter == "lora":
+                _store_in_adapter_dtype(directory / _ADAPTER_FILES[1])
         self.tokenizer.save_pretrained(directory)
         self.config.save(directory)
+
+    def round_to_saved_precision(self) -> None:
+        """Round a LoRA model's trainable weights to `ADAPTER_DTYPE`, as saving stores them."""
+        import torch
+
+        if self.config.adapter != "lora":
+            return
+        dtype = getattr(torch, ADAPTER_DTYPE)
+        with torch.no_grad():
+            for param in self.model.parameters():
+                if param.requires_grad:
+                    param.copy_(param.to(dtype))
 
     # ----------------------------------------------------------------- inference
     def encode(
@@ -459,3 +477,12 @@ class _quiet_transformers:
 
         hf_logging.set_verbosity(self._level)
 
+
+def _store_in_adapter_dtype(path: Path) -> None:
+    """Rewrite a saved adapter's floating-point tensors in `ADAPTER_DTYPE`."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    dtype = getattr(torch, ADAPTER_DTYPE)
+    tensors = {k: v.to(dtype) if v.is_floating_point() else v for k, v in load_file(path).items()}
+    save_file(tensors, path, metadata={"format": "pt"})

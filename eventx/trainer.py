@@ -324,6 +324,7 @@ def train(
         named = dict(model.named_parameters())
         for n, w in best_weights.items():
             named[n].copy_(w)
+    clf.round_to_saved_precision()  # what is calibrated is what is saved
     model.eval()
     # The best epoch's validation logits are those of the restored weights: no second pass.
     dev_logits = state.pop("best_dev_logits", None)

@@ -100,3 +100,12 @@ def test_missing_or_incompatible_model_directory(tmp_path: Path, tiny_model_dir:
     with pytest.raises(ModelLoadError, match="format version 99"):
         EventClassifier.from_pretrained(old)
     assert EventxConfig.load(tiny_model_dir).adapter == "lora"
+
+
+def test_lora_adapter_is_stored_in_half_precision(tiny_model_dir: Path) -> None:
+    from safetensors.torch import load_file
+
+    from eventx.modeling import ADAPTER_DTYPE
+
+    tensors = load_file(tiny_model_dir / "adapter_model.safetensors")
+    assert tensors and all(t.dtype == getattr(torch, ADAPTER_DTYPE) for t in tensors.values())
