@@ -29,7 +29,8 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 ## Rebuild the shipped default model from the corpus: 3 seeds of 6 epochs, each about 10 min
-## on 2 idle CPU cores (benchmarks/results/recipes.md, recipe v3_attn0_e6_lr4_r32; 5,860 sentences).
+## on 2 idle CPU cores (benchmarks/results/recipes.md, recipe v3_attn0_e6_lr4_r32; 5,860 sentences),
+## whose weights are averaged into the shipped model (eventx soup; benchmarks/results/seed_soup.md).
 model: setup
 	$(PY) benchmarks/train_default.py
 

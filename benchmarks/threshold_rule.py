@@ -19,6 +19,7 @@ import argparse
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ RULES = {"max F1": 0.0, "within 0.005": 0.005, "within 0.01": 0.01, "within 0.02
 SPLITS = ("validation", "test", "test_unseen")
 
 
-def _split_data(run_dir: Path) -> dict[str, tuple[np.ndarray, ...]]:
+def split_data(run_dir: Path) -> dict[str, tuple[np.ndarray, ...]]:
     """Logits, keyword scores, targets and article index of each corpus split's sentences,
     read as training reads validation (`eventx.quantization`'s gold sentences)."""
     from eventx.corpus import load_articles
@@ -59,31 +60,37 @@ def _fit(logits: np.ndarray, rules: np.ndarray, targets: np.ndarray, tolerance: 
                                               tolerance))
 
 
-def measure(run_dir: Path) -> dict[str, dict[str, float | list[float]]]:
-    """Each rule's cross-fitted validation, test and test_unseen macro-F1 for one run."""
+def scores(data: dict[str, tuple[np.ndarray, ...]], tolerance: float = 0.0) -> dict[str, Any]:
+    """Macro-F1 with fusion and thresholds fitted on validation (``tolerance`` as in
+    `find_thresholds`): validation cross-fitted by article, test and test_unseen held out;
+    with the thresholds and test_unseen's per-label F1."""
     from eventx.calibration import macro_f1
     from eventx.quantization import CROSS_FIT_FOLDS, CROSS_FIT_SPLITS, article_folds
 
-    data = _split_data(run_dir)
     logits, rules, targets, article = data["validation"]
-    row = {}
-    for name, tolerance in RULES.items():
-        crossed = []
-        for split in range(CROSS_FIT_SPLITS):
-            fold = article_folds(article, split)
-            decided = np.zeros_like(targets)
-            for f in range(CROSS_FIT_FOLDS):
-                fit, out = fold != f, fold == f
-                fusion, thresholds = _fit(logits[fit], rules[fit], targets[fit], tolerance)
-                decided[out] = fusion.probabilities(logits[out], rules[out]) >= thresholds
-            crossed.append(macro_f1(targets, decided)[0])
-        fusion, thresholds = _fit(logits, rules, targets, tolerance)
-        row[name] = {"validation_cross_fitted": float(np.mean(crossed)),
-                     "thresholds": [round(float(t), 2) for t in thresholds]}
-        for split in ("test", "test_unseen"):
-            lg, rs, y, _ = data[split]
-            row[name][split] = macro_f1(y, fusion.probabilities(lg, rs) >= thresholds)[0]
+    crossed = []
+    for split in range(CROSS_FIT_SPLITS):
+        fold = article_folds(article, split)
+        decided = np.zeros_like(targets)
+        for f in range(CROSS_FIT_FOLDS):
+            fit, out = fold != f, fold == f
+            fusion, thresholds = _fit(logits[fit], rules[fit], targets[fit], tolerance)
+            decided[out] = fusion.probabilities(logits[out], rules[out]) >= thresholds
+        crossed.append(macro_f1(targets, decided)[0])
+    fusion, thresholds = _fit(logits, rules, targets, tolerance)
+    row: dict[str, Any] = {"validation_cross_fitted": float(np.mean(crossed)),
+                           "thresholds": [round(float(t), 2) for t in thresholds]}
+    for split in ("test", "test_unseen"):
+        lg, rs, y, _ = data[split]
+        row[split], per_label = macro_f1(y, fusion.probabilities(lg, rs) >= thresholds)
+    row["test_unseen_f1"] = [round(float(v), 4) for v in per_label]
     return row
+
+
+def measure(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """Each rule's cross-fitted validation, test and test_unseen macro-F1 for one run."""
+    data = split_data(run_dir)
+    return {name: scores(data, tolerance) for name, tolerance in RULES.items()}
 
 
 def render(rows: dict[str, dict]) -> str:

@@ -6,12 +6,14 @@
 
 Trains the default recipe once per seed on the corpus train split (validation split for
 early stopping, calibration and thresholds) and scores every run on validation, test and
-test_unseen with the scorer (``runs/default/seedN/scores.json``). Shipping runs the
-int8 accuracy check (`eventx.quantization`) on every run, which sets the precision each
-runs in by default, takes the run with the best *validation* macro-F1 at that precision
-(fp32's less the cross-fitted drop: what users of ``precision="auto"`` get) and writes
-its model card with the per-label scores and macro-F1 as mean ± sd over seeds. Nothing
-here looks at external benchmark data.
+test_unseen with the scorer (``runs/default/seedN/scores.json``). Shipping averages the
+seeds' weights into one model (`eventx.soup`, ``runs/default/soup``), calibrates it on
+validation, scores it, runs the int8 accuracy check (`eventx.quantization`) that sets the
+precision it runs in by default, and writes its model card with the per-label scores and
+the single seeds' macro-F1 as mean ± sd. The soup was chosen over the best single seed
+on validation and test_unseen (``benchmarks/results/seed_soup.md``); ``--best-seed``
+ships the run with the best validation macro-F1 at its default precision instead.
+Nothing here looks at external benchmark data.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from eventx.modeling import EventClassifier
 from eventx.pipeline import Extractor
 from eventx.quantization import check_quantization, record_check
 from eventx.scoring import evaluate
+from eventx.soup import average_lora_runs
 from eventx.trainer import train
 from eventx.training_args import TrainingArguments
 
@@ -67,6 +70,8 @@ def main() -> int:
                         help="second segment: none, previous, title or neighbours")
     parser.add_argument("--no-ship", action="store_true", help="train and score only")
     parser.add_argument("--ship-only", action="store_true", help="ship already-scored runs")
+    parser.add_argument("--best-seed", action="store_true",
+                        help="ship the best single seed instead of the seeds' soup")
     args = parser.parse_args()
 
     runs: dict[int, dict[str, dict]] = {}
@@ -97,23 +102,33 @@ def main() -> int:
                                            for s in SPLITS) + f"  ({runs[seed]['minutes']} min)")
     if args.no_ship:
         return 0
-    checks = {}
-    for seed in runs:
-        checks[seed] = check_quantization(args.work / f"seed{seed}")
-        record_check(args.work / f"seed{seed}", checks[seed])
-        print(f"seed {seed}: validation {checks[seed].fp32_macro_f1:.4f} in fp32, "
-              f"{checks[seed].default_macro_f1:.4f} expected in {checks[seed].default}")
-    best = max(runs, key=lambda s: checks[s].default_macro_f1)
-    check = checks[best]
     per_seed = {s: [runs[k][s]["macro_f1"] for k in runs] for s in SPLITS}
+    if args.best_seed or len(runs) < 2:
+        checks = {}
+        for seed in runs:
+            checks[seed] = check_quantization(args.work / f"seed{seed}")
+            record_check(args.work / f"seed{seed}", checks[seed])
+            print(f"seed {seed}: validation {checks[seed].fp32_macro_f1:.4f} in fp32, "
+                  f"{checks[seed].default_macro_f1:.4f} expected in {checks[seed].default}")
+        best = max(runs, key=lambda s: checks[s].default_macro_f1)
+        shipped, check, source = runs[best], checks[best], args.work / f"seed{best}"
+    else:
+        source = args.work / "soup"
+        average_lora_runs([args.work / f"seed{seed}" for seed in runs], source,
+                          corpus_file("validation"))
+        shipped = score(source)
+        check = check_quantization(source)
+        record_check(source, check)
+    print("shipping " + source.name + ": " + "  ".join(
+        f"{s} {shipped[s]['macro_f1']:.4f}" for s in SPLITS) + f"; default {check.default}")
 
     if args.out.exists():
         shutil.rmtree(args.out)
-    shutil.copytree(args.work / f"seed{best}", args.out)
+    shutil.copytree(source, args.out)
     config_path = args.out / "eventx_config.json"
     config = json.loads(config_path.read_text())
     config["scores"].update({
-        s: {k: runs[best][s][k] for k in ("macro_f1", "macro_f1_ci", "micro_f1", "ece",
+        s: {k: shipped[s][k] for k in ("macro_f1", "macro_f1_ci", "micro_f1", "ece",
                                           "per_label", "n_articles", "n_sentences")}
         for s in SPLITS
     })
@@ -125,10 +140,10 @@ def main() -> int:
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     for leftover in ("training_log.jsonl", "scores.json", "scores_temperature.json"):
         (args.out / leftover).unlink(missing_ok=True)
-    card = model_card.render(config, {s: runs[best][s] for s in SPLITS}, per_seed,
+    card = model_card.render(config, {s: shipped[s] for s in SPLITS}, per_seed,
                              quantization=check.to_json())
     model_card.write(args.out, card)
-    print(f"shipped seed {best} to {args.out}; default precision {check.default}")
+    print(f"shipped {source} to {args.out}; default precision {check.default}")
     print(json.dumps(config["scores"]["macro_f1_over_seeds"], indent=2))
     return 0
 

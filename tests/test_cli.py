@@ -22,7 +22,9 @@ def run(
     )
 
 
-@pytest.mark.parametrize("command", ["extract", "evaluate", "train", "calibrate", "validate"])
+@pytest.mark.parametrize(
+    "command", ["extract", "evaluate", "train", "calibrate", "soup", "validate"]
+)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0
@@ -96,6 +98,28 @@ def test_calibrate_rewrites_config_only(tmp_path: Path, tiny_model_dir: Path,
     assert f"{bad}:1:" in result.stderr and "riot" in result.stderr
     missing = run("calibrate", str(tmp_path / "nope"), "--dev", str(articles_path))
     assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def test_soup_writes_a_calibrated_average(tmp_path: Path, tiny_model_dir: Path,
+                                          articles_path: Path) -> None:
+    out = tmp_path / "soup"
+    result = run("soup", str(tiny_model_dir), str(tiny_model_dir), "--out", str(out),
+                 "--dev", str(articles_path))
+    assert result.returncode == 0, result.stderr
+    assert "average of 2 runs; rule fusion" in result.stderr
+    config = json.loads((out / "eventx_config.json").read_text())
+    assert config["scores"]["calibration"]["method"] == "rule fusion"
+    extracted = run("extract", str(EXAMPLE), "--model", str(out))
+    assert extracted.returncode == 0 and extracted.stdout.count("\n") >= 10
+
+    bad = tmp_path / "dev.jsonl"
+    bad.write_text('{"id": "a", "sentences": [{"text": "x", "labels": ["riot"]}]}\n')
+    failed = run("soup", str(tiny_model_dir), str(tiny_model_dir), "--out",
+                 str(tmp_path / "n"), "--dev", str(bad))
+    assert failed.returncode == 1 and f"{bad}:1:" in failed.stderr
+    over = run("soup", str(tiny_model_dir), str(out), "--out", str(out), "--dev",
+               str(articles_path))
+    assert over.returncode == 1 and "is one of the runs" in over.stderr
 
 
 def test_train_writes_a_model_with_the_shipped_recipe_by_default(

@@ -1,11 +1,18 @@
-"""Command line: ``eventx extract | evaluate | train | calibrate | validate``.
+"""Command line: ``eventx extract | evaluate | train | calibrate | soup | validate``.
 
 One module per command, each registering itself on the shared typer app.
 """
 
 from __future__ import annotations
 
-from eventx.cli import calibrate, evaluate, extract, train, validate  # noqa: F401  (registers commands)
+from eventx.cli import (  # noqa: F401  (registers commands)
+    calibrate,
+    evaluate,
+    extract,
+    soup,
+    train,
+    validate,
+)
 from eventx.cli._app import app
 
 
