@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
 
+def _as_set(value: Any) -> Any:
+    """PEFT stores some module lists in no fixed order."""
+    return set(value) if isinstance(value, list) else value
+
+
 def _adapter_config(run: Path) -> dict:
     config = EventxConfig.load(run)
     if config.adapter != "lora":
@@ -90,7 +95,7 @@ def _write_average(runs: Sequence[str | os.PathLike[str]], out_dir: str | os.Pat
                 raise ValueError(f"{d}: {key} {getattr(c, key)!r} differs from "
                                  f"{dirs[0]}'s {getattr(configs[0], key)!r}")
         for key in ("target_modules", "layers_to_transform", "modules_to_save"):
-            if a.get(key) != adapters[0].get(key):
+            if _as_set(a.get(key)) != _as_set(adapters[0].get(key)):
                 raise ValueError(f"{d}: adapter {key} differs from {dirs[0]}'s")
 
     weights = [load_file(d / _ADAPTER_FILES[1]) for d in dirs]

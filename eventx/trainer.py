@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_DIR = "checkpoint"
+EPOCHS_DIR = "epochs"
 LOG_NAME = "training_log.jsonl"
 
 
@@ -303,6 +304,8 @@ def train(
         if args.show_progress_bar:
             tqdm.write(f"epoch {epoch}: train loss {record['train_loss']:.4f}  "
                        f"dev macro-F1 {f1:.4f}  ({record['seconds']} s)")
+        if args.save_every_epoch:
+            clf.save_pretrained(out_dir / EPOCHS_DIR / f"epoch{epoch}")
         if f1 > state["best_f1"]:
             state.update(best_f1=f1, best_epoch=epoch, stale=0, best_dev_logits=dev_logits)
             best_weights = {n: p.detach().clone() for n, p in model.named_parameters()

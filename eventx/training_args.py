@@ -60,6 +60,8 @@ class TrainingArguments:
         max_steps: Stop after this many optimiser steps in total (-1: no limit); for
             smoke tests.
         resume: Continue from ``output_dir/checkpoint`` when it exists.
+        save_every_epoch: Also write each epoch's model, uncalibrated, to
+            ``output_dir/epochs/epochN``, e.g. to average epochs with `eventx.soup`.
         show_progress_bar: Show tqdm bars.
     """
 
@@ -87,6 +89,7 @@ class TrainingArguments:
     workers: int = 0
     max_steps: int = -1
     resume: bool = True
+    save_every_epoch: bool = False
     show_progress_bar: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 

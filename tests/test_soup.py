@@ -19,14 +19,14 @@ SENTENCES = ["Jets struck a depot near the border overnight.",
 
 @pytest.fixture(scope="module")
 def second_run(tmp_path_factory: pytest.TempPathFactory, articles_path: Path) -> Path:
-    """Another tiny real run, as the conftest one but from another seed."""
+    """Another tiny real run, as the conftest one but from another seed, every epoch kept."""
     from eventx.trainer import train
     from eventx.training_args import TrainingArguments
 
     out = tmp_path_factory.mktemp("tiny-model-seed1")
     train(articles_path, articles_path, TrainingArguments(
         output_dir=str(out), epochs=2, batch_size=8, learning_rate=1e-3, max_length=64,
-        seed=1, show_progress_bar=False))
+        seed=1, save_every_epoch=True, show_progress_bar=False))
     return out
 
 
@@ -69,6 +69,10 @@ def test_runs_that_cannot_be_averaged_are_refused(tmp_path: Path, tiny_model_dir
         average_lora_runs([tiny_model_dir], tmp_path / "a", articles_path)
     other = tmp_path / "other"
     shutil.copytree(tiny_model_dir, other)
+    adapter = json.loads((other / "adapter_config.json").read_text())
+    adapter["target_modules"] = adapter["target_modules"][::-1]  # PEFT keeps no fixed order
+    (other / "adapter_config.json").write_text(json.dumps(adapter))
+    average_lora_runs([tiny_model_dir, other], tmp_path / "reordered", articles_path)
     config = json.loads((other / "eventx_config.json").read_text())
     (other / "eventx_config.json").write_text(json.dumps(dict(config, context="title")))
     with pytest.raises(ValueError, match="context 'title' differs"):
@@ -77,3 +81,18 @@ def test_runs_that_cannot_be_averaged_are_refused(tmp_path: Path, tiny_model_dir
     with pytest.raises(ValueError, match="averages LoRA runs"):
         average_lora_runs([tiny_model_dir, other], tmp_path / "c", articles_path)
     assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
+
+
+def test_epochs_kept_while_training_are_models_to_average(tmp_path: Path, second_run: Path,
+                                                          articles_path: Path) -> None:
+    epochs = sorted((second_run / "epochs").iterdir())
+    assert [e.name for e in epochs] == ["epoch1", "epoch2"]
+    final = EventClassifier.from_pretrained(second_run)
+    best = EventClassifier.from_pretrained(
+        second_run / "epochs" / f"epoch{final.config.training['best_epoch']}")
+    torch.testing.assert_close(best.logits(SENTENCES), final.logits(SENTENCES), atol=1e-5,
+                               rtol=0)
+    report = average_lora_runs(epochs, tmp_path / "epoch-soup", articles_path)
+    assert 0.0 <= report["macro_f1"] <= 1.0
+    assert EventClassifier.from_pretrained(tmp_path / "epoch-soup").config.training["soup"][
+        "runs"] == ["epoch1", "epoch2"]

@@ -68,6 +68,10 @@ def train(
         help="Calibrate with temperatures only, without the keyword coder's scores.",
     ),
     no_resume: bool = typer.Option(False, "--no-resume", help="Ignore an existing checkpoint."),
+    save_every_epoch: bool = typer.Option(
+        False, "--save-every-epoch",
+        help="Also keep each epoch's model in OUT/epochs/ (to average with eventx soup).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
 ) -> None:
     """Fine-tune the sentence classifier and write a loadable model directory."""
@@ -82,7 +86,7 @@ def train(
             max_steps=max_steps, class_weighting=not no_class_weights, resume=not no_resume,
             rule_fusion=not no_rule_fusion, frozen_layers=frozen_layers, dropout=dropout,
             attention_dropout=attention_dropout, lora_r=lora_r, lora_alpha=lora_alpha,
-            workers=workers, show_progress_bar=not quiet,
+            workers=workers, save_every_epoch=save_every_epoch, show_progress_bar=not quiet,
         )
         train_articles = read_articles(train_file)
         dev_articles = read_articles(dev_file)
