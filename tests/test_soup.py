@@ -32,8 +32,12 @@ def second_run(tmp_path_factory: pytest.TempPathFactory, articles_path: Path) ->
 
 def test_a_run_averaged_with_itself_is_the_run(tmp_path: Path, tiny_model_dir: Path,
                                                articles_path: Path) -> None:
+    stale = tmp_path / "soup" / "quantization.json"  # a check of whatever was there before
+    stale.parent.mkdir()
+    stale.write_text('{"default": "int8"}')
     report = average_lora_runs([tiny_model_dir, tiny_model_dir], tmp_path / "soup",
                                articles_path)
+    assert not stale.exists()
     run, soup = (EventClassifier.from_pretrained(d) for d in (tiny_model_dir, tmp_path / "soup"))
     torch.testing.assert_close(soup.logits(SENTENCES), run.logits(SENTENCES), atol=1e-5,
                                rtol=0)
@@ -45,6 +49,7 @@ def test_a_run_averaged_with_itself_is_the_run(tmp_path: Path, tiny_model_dir: P
     adapter = json.loads((tmp_path / "soup" / "adapter_config.json").read_text())
     assert adapter["r"] == 2 * run.config.training["lora_r"]
     assert soup.config.training["soup"]["seeds"] == [0, 0]
+    assert soup.config.training["soup"]["rank"] == adapter["r"]
 
 
 def test_the_soup_holds_the_mean_of_the_runs_weights(tmp_path: Path, tiny_model_dir: Path,
