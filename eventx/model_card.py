@@ -91,8 +91,11 @@ def render(
         + (f"(rank {training.get('lora_r')}, alpha {training.get('lora_alpha')}, classifier "
            "head and pooler trained in full)" if config["adapter"] == "lora" else "")
         + (f"; the weights of {len(soup['runs'])} seeds averaged into one model (`eventx "
-           f"soup`: a rank-{soup.get('rank')} adapter, one "
-           "forward pass)" if soup else ""),
+           f"soup`: a rank-{soup.get('rank')} adapter"
+           + (f", the best rank-{soup['rank']} approximation of their rank-"
+              f"{soup['summed_rank']} average" if soup.get("summed_rank", soup.get("rank"))
+              != soup.get("rank") else "")
+           + ", one forward pass)" if soup else ""),
         f"- Context given with each sentence: `{config['context']}`",
         f"- Max length: {config['max_length']} tokens",
         f"- Thresholds: {dict(zip(LABELS, config['thresholds']))}",

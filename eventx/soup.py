@@ -26,6 +26,8 @@ from eventx.modeling import _ADAPTER_FILES, ADAPTER_DTYPE, EventxConfig, ModelLo
 from eventx.quantization import CHECK_FILE
 
 if TYPE_CHECKING:
+    import torch
+
     from eventx.data import AnnotatedArticle
 
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
@@ -55,6 +57,7 @@ def average_lora_runs(
     runs: Sequence[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
     dev_data: str | os.PathLike[str] | Sequence[AnnotatedArticle],
+    max_rank: int | None = None,
     batch_size: int = 128,
 ) -> dict[str, Any]:
     """Average LoRA runs into one model directory and calibrate it on validation data.
@@ -68,6 +71,8 @@ def average_lora_runs(
         dev_data: Validation articles (a JSONL path or loaded articles) for calibration
             and thresholds, fitted as training fits them (rule fusion when the runs
             have it).
+        max_rank: Store each layer's averaged update as its best approximation of this
+            rank (truncated SVD) instead of exactly at the summed rank: a smaller file.
         batch_size: Sentences per forward pass while calibrating.
 
     Returns:
@@ -75,14 +80,29 @@ def average_lora_runs(
     """
     from eventx.trainer import recalibrate
 
-    _write_average(runs, out_dir)
+    if max_rank is not None and max_rank < 1:
+        raise ValueError(f"max_rank must be positive, got {max_rank}")
+    _write_average(runs, out_dir, max_rank)
     config = EventxConfig.load(out_dir)
     return recalibrate(out_dir, dev_data, rule_fusion=config.fusion is not None,
                        batch_size=batch_size)
 
 
-def _write_average(runs: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str]
-                   ) -> None:
+def _truncate(soup: dict[str, torch.Tensor], rank: int) -> None:
+    """Replace each layer's LoRA pair by the best rank-``rank`` approximation of its update
+    ``B @ A`` (truncated SVD), splitting the singular values evenly between the factors."""
+    import torch
+
+    for a_key in [k for k in soup if ".lora_A." in k]:
+        b_key = a_key.replace(".lora_A.", ".lora_B.")
+        u, s, vh = torch.linalg.svd(soup[b_key] @ soup[a_key], full_matrices=False)
+        root = s[:rank].sqrt()
+        soup[b_key] = (u[:, :rank] * root).contiguous()
+        soup[a_key] = (root[:, None] * vh[:rank]).contiguous()
+
+
+def _write_average(runs: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
+                   max_rank: int | None = None) -> None:
     """The uniform weight average of LoRA runs, written as one (uncalibrated) model."""
     import torch
     from safetensors.torch import load_file, save_file
@@ -108,7 +128,6 @@ def _write_average(runs: Sequence[str | os.PathLike[str]], out_dir: str | os.Pat
             raise ValueError(f"{d}: adapter tensors differ from {dirs[0]}'s")
     n = len(dirs)
     scales = [a["lora_alpha"] / a["r"] for a in adapters]
-    dtype = getattr(torch, ADAPTER_DTYPE)
     soup: dict[str, torch.Tensor] = {}
     for key in sorted(keys):
         parts = [w[key].float() for w in weights]
@@ -118,13 +137,17 @@ def _write_average(runs: Sequence[str | os.PathLike[str]], out_dir: str | os.Pat
             soup[key] = torch.cat([p * (s / n) for p, s in zip(parts, scales)], dim=1)
         else:
             soup[key] = torch.stack(parts).mean(dim=0)
-        soup[key] = soup[key].to(dtype)
+    rank = sum(a["r"] for a in adapters)
+    if max_rank is not None and max_rank < rank:
+        _truncate(soup, max_rank)
+        rank = max_rank
+    dtype = getattr(torch, ADAPTER_DTYPE)
+    soup = {k: v.to(dtype) for k, v in soup.items()}
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in _STALE_FILES:  # they would describe a model that is no longer there
         (out / name).unlink(missing_ok=True)
-    rank = sum(a["r"] for a in adapters)
     adapter = dict(adapters[0], r=rank, lora_alpha=rank)  # scale 1: folded into B
     (out / _ADAPTER_FILES[0]).write_text(json.dumps(adapter, indent=2) + "\n")
     save_file(soup, out / _ADAPTER_FILES[1], metadata={"format": "pt"})
@@ -134,6 +157,7 @@ def _write_average(runs: Sequence[str | os.PathLike[str]], out_dir: str | os.Pat
     config = configs[0]
     config.training = dict(config.training, soup={
         "runs": [d.name for d in dirs], "rank": rank,
+        "summed_rank": sum(a["r"] for a in adapters),
         "seeds": [c.training.get("seed") for c in configs],
         "best_epochs": [c.training.get("best_epoch") for c in configs]})
     config.scores = {}

@@ -41,6 +41,10 @@ def test_card_of_a_seed_soup_names_its_seeds() -> None:
               "scores": {}}
     text = model_card.render(config, {}, {"test": [0.87, 0.88, 0.875]})
     assert "the weights of 3 seeds averaged into one model" in text and "rank-96" in text
+    assert "approximation" not in text
+    config["training"]["soup"].update(rank=48, summed_rank=96)
+    assert "the best rank-48 approximation of their rank-96 average" in model_card.render(
+        config, {}, {})
     assert "best epochs 5, 4, 6;" in text and "seeds 0, 1, 2" in text
     assert "The shipped model averages these seeds' weights" in text
     assert "The shipped seed has" not in text

@@ -101,3 +101,22 @@ def test_epochs_kept_while_training_are_models_to_average(tmp_path: Path, second
     assert 0.0 <= report["macro_f1"] <= 1.0
     assert EventClassifier.from_pretrained(tmp_path / "epoch-soup").config.training["soup"][
         "runs"] == ["epoch1", "epoch2"]
+
+
+def test_a_soup_stored_at_a_lower_rank_keeps_an_update_of_that_rank(
+        tmp_path: Path, tiny_model_dir: Path, articles_path: Path) -> None:
+    """A run averaged with itself has an update of the run's own rank, so storing the soup
+    at that rank (truncated SVD of the rank-2r average) must lose nothing."""
+    run = EventClassifier.from_pretrained(tiny_model_dir)
+    rank = run.config.training["lora_r"]
+    average_lora_runs([tiny_model_dir, tiny_model_dir], tmp_path / "soup", articles_path,
+                      max_rank=rank)
+    adapter = json.loads((tmp_path / "soup" / "adapter_config.json").read_text())
+    assert adapter["r"] == rank
+    soup = EventClassifier.from_pretrained(tmp_path / "soup")
+    assert soup.config.training["soup"]["summed_rank"] == 2 * rank
+    torch.testing.assert_close(soup.logits(SENTENCES), run.logits(SENTENCES), atol=1e-3,
+                               rtol=0)
+    with pytest.raises(ValueError, match="max_rank must be positive"):
+        average_lora_runs([tiny_model_dir, tiny_model_dir], tmp_path / "x", articles_path,
+                          max_rank=0)

@@ -18,6 +18,9 @@ def soup(
     out: Path = typer.Option(..., "--out", help="Directory for the averaged model."),
     dev_file: Path = typer.Option(..., "--dev", help="Validation articles (JSONL) to "
                                   "calibrate the average on."),
+    max_rank: int | None = typer.Option(
+        None, "--max-rank", help="Store the average at this LoRA rank (truncated SVD; "
+        "smaller file) instead of exactly at the runs' summed rank."),
 ) -> None:
     """Average LoRA runs' weights into one model (one run's speed) and calibrate it."""
     from eventx.data import DataValidationError, read_articles
@@ -29,7 +32,7 @@ def soup(
         fail(f"--out {out} is one of the runs; write the soup to a new directory")
     try:
         articles = read_articles(dev_file)
-        report = average_lora_runs(runs, out, articles)
+        report = average_lora_runs(runs, out, articles, max_rank=max_rank)
     except (ValueError, DataValidationError, ModelLoadError) as e:
         fail(str(e))
     thresholds = EventxConfig.load(out).thresholds
